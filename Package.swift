@@ -1,0 +1,82 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// One settings array for every target (as Hummingbird does): the upcoming features keep
+// C types out of public API and make every dependency explicit.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Custody",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "custody", targets: ["custody"]),
+        .library(name: "CustodyCore", targets: ["CustodyCore"]),
+        .library(name: "MediaProbe", targets: ["MediaProbe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]
+        ),
+        .target(
+            name: "MediaProbe",
+            dependencies: ["CFFmpeg"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CustodyCore",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CustodyIngest",
+            dependencies: [
+                "CustodyCore",
+                "MediaProbe",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CustodyCLI",
+            dependencies: [
+                "CustodyCore",
+                "CustodyIngest",
+                "MediaProbe",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "custody",
+            dependencies: ["CustodyCLI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CustodyCoreTests",
+            dependencies: ["CustodyCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MediaProbeTests",
+            dependencies: ["MediaProbe", "CustodyIngest", "CustodyCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CustodyCLITests",
+            dependencies: ["CustodyCLI", "CustodyCore", "CustodyIngest"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

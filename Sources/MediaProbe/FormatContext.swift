@@ -1,0 +1,114 @@
+internal import CFFmpeg
+
+/// Owns one `AVFormatContext` opened on a file, and the deadline that bounds its I/O.
+///
+/// Not `Sendable`: it is created, used and freed inside one call (swift-crypto's pattern of a
+/// final class per C object). Only `Sendable` values leave this module.
+final class FormatContext {
+    /// Demuxers Custody accepts. Playlist and "virtual" demuxers (hls, concat, image2, tty…)
+    /// are refused so that a crafted file cannot make FFmpeg read other files or the network.
+    static let demuxerWhitelist = [
+        "mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm", "avi", "mpegts", "mpegtsraw",
+        "mxf", "flv", "live_flv", "asf", "mpeg", "mpegvideo", "h264", "hevc", "mjpeg", "dv", "nut",
+        "gxf", "wav", "mp3", "aac", "ogg", "flac", "amr", "rm",
+    ].joined(separator: ",")
+
+    let pointer: UnsafeMutablePointer<AVFormatContext>
+    private let deadline: UnsafeMutablePointer<cffmpeg_deadline>
+    let path: String
+
+    /// Opens `path` and reads its stream information.
+    init(path: String, timeLimit: Double) throws(MediaProbeError) {
+        FFmpegLibrary.setUp()
+        self.path = path
+        deadline = .allocate(capacity: 1)
+        deadline.pointee.deadline_us = av_gettime_relative() + Int64(timeLimit * 1_000_000)
+
+        guard let allocated = avformat_alloc_context() else {
+            deadline.deallocate()
+            throw MediaProbeError(.openFailed, path: path, message: "FFmpeg could not allocate a demuxer context.")
+        }
+        cffmpeg_install_deadline(allocated, deadline)
+        allocated.pointee.format_whitelist = av_strdup(Self.demuxerWhitelist)
+        var context: UnsafeMutablePointer<AVFormatContext>? = allocated
+
+        var options: OpaquePointer? = nil
+        av_dict_set(&options, "protocol_whitelist", "file", 0)
+        // "file:" keeps a name such as "concat:x" or "a:b.mp4" from being read as a protocol.
+        let status = avformat_open_input(&context, "file:" + path, nil, &options)
+        av_dict_free(&options)
+        guard status >= 0, let opened = context else {
+            // avformat_open_input frees the context on failure.
+            let passed = cffmpeg_deadline_passed(deadline) != 0
+            deadline.deallocate()
+            throw MediaProbeError(
+                passed ? .timedOut : .openFailed, path: path, averror: status,
+                message: passed
+                    ? "Opening the file took longer than \(Int(timeLimit)) s and was stopped."
+                    : FFmpegLibrary.openFailureSentence(status))
+        }
+        pointer = opened
+
+        let info = avformat_find_stream_info(pointer, nil)
+        if info < 0 {
+            let passed = cffmpeg_deadline_passed(deadline) != 0
+            var toClose: UnsafeMutablePointer<AVFormatContext>? = pointer
+            avformat_close_input(&toClose)
+            deadline.deallocate()
+            throw MediaProbeError(
+                passed ? .timedOut : .openFailed, path: path, averror: info,
+                message: passed
+                    ? "Reading the stream headers took longer than \(Int(timeLimit)) s and was stopped."
+                    : "The demuxer opened the file but could not read its streams (\(FFmpegLibrary.errorString(info))).")
+        }
+    }
+
+    deinit {
+        var toClose: UnsafeMutablePointer<AVFormatContext>? = pointer
+        avformat_close_input(&toClose)
+        deadline.deallocate()
+    }
+
+    var deadlinePassed: Bool { cffmpeg_deadline_passed(deadline) != 0 }
+
+    /// Moves the deadline to `seconds` from now (the packet scan gets its own budget).
+    func extendDeadline(by seconds: Double) {
+        deadline.pointee.deadline_us = av_gettime_relative() + Int64(seconds * 1_000_000)
+    }
+
+    var streamCount: Int { Int(pointer.pointee.nb_streams) }
+
+    func stream(_ index: Int) -> UnsafeMutablePointer<AVStream> {
+        pointer.pointee.streams[index]!
+    }
+}
+
+/// Process-wide FFmpeg set-up and error text.
+enum FFmpegLibrary {
+    private static let once: Void = {
+        cffmpeg_quiet()
+    }()
+
+    static func setUp() { _ = once }
+
+    static func errorString(_ code: Int32) -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        av_strerror(code, &buffer, buffer.count)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func openFailureSentence(_ code: Int32) -> String {
+        if code == cffmpeg_averror_invaliddata() {
+            return "No demuxer recognises this file as audio or video (invalid data found when processing input)."
+        } else if code == cffmpeg_averror(EINVAL) {
+            return "The file is not in a video container format that Custody accepts."
+        } else if code == cffmpeg_averror_eof() {
+            return "The file ends before its container header is complete."
+        } else if code == cffmpeg_averror(ENOENT) {
+            return "The file does not exist."
+        } else if code == cffmpeg_averror(EACCES) {
+            return "The file cannot be read: permission denied."
+        }
+        return "FFmpeg could not open the file (\(errorString(code)))."
+    }
+}

@@ -1,0 +1,3 @@
+import CustodyCLI
+
+await CustodyMain.run()

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Oracle for samples/: an independent, plain implementation of SPEC.md §6 (linking) and §7
+(findings) with the default policy, used to write the expected output the Swift code is tested
+against.
+
+Inputs: SAMPLES/dispatch.csv and the clips in SAMPLES/footage (probed with ffprobe).
+Outputs: SAMPLES/expected-findings.jsonl and SAMPLES/expected-links.jsonl.
+
+Choices where SPEC.md leaves room (see samples/README.md):
+- A clip's officer is the one in its file name; its start is the `creation_time` tag, else the
+  file-name time read in Asia/Shanghai; its duration is ffprobe's format duration (for the
+  truncated clip that is the declared duration). Files ffprobe cannot open are skipped.
+- Intervals are closed: a clip [s, e] links to a span [a, b] when s <= b and a <= e. No sample
+  clip touches a span or a window exactly, so open or closed makes no difference here.
+- A row without cleared_at has no span end and links nothing here (no sample clip of that
+  officer starts after its span begins, so an open-ended span would give the same result).
+- late_upload: one line per incident the clip links to (incident_id null when unlinked),
+  officer_id = the clip's officer, start = clip end, end = receipt time, seconds = the delay,
+  plus clip_sha256; no window fields and no coverage.
+"""
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+# SPEC.md §7 default policy.
+MERGE_GAP = 2
+LATE_START = 30
+EARLY_STOP = 30
+INTERRUPTION = 10
+LATE_UPLOAD = 24 * 3600
+SPAN_BEFORE = 5 * 60
+SPAN_AFTER = 10 * 60
+
+NAME = re.compile(r"^(?P<device>[^_]+)_(?P<officer>[^_]+)_(?P<start>\d{14})_(?P<seq>\d+)\.[^.]+$")
+LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+def parse_utc(text):
+    """ISO 8601 with Z or an offset -> aware datetime; '' -> None."""
+    text = text.strip()
+    if not text:
+        return None
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    t = datetime.fromisoformat(text)
+    if t.tzinfo is None:
+        raise ValueError(f"time without zone: {text}")
+    return t.astimezone(timezone.utc)
+
+
+def fmt(t):
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def probe(path):
+    r = subprocess.run(
+        ["ffprobe", "-v", "quiet", "-of", "json", "-show_entries", "format=duration:format_tags=creation_time", path],
+        capture_output=True, text=True)
+    if r.returncode != 0:
+        return None
+    return json.loads(r.stdout).get("format", {})
+
+
+def load_clips(footage):
+    clips = []
+    for name in sorted(os.listdir(footage)):
+        path = os.path.join(footage, name)
+        m = NAME.match(name)
+        if not m or not os.path.isfile(path):
+            continue
+        fmt_ = probe(path)
+        if fmt_ is None or fmt_.get("duration") is None:
+            print(f"expected-findings: skipping unreadable {name}", file=sys.stderr)
+            continue
+        tag = (fmt_.get("tags") or {}).get("creation_time")
+        if tag:
+            start = parse_utc(tag)
+        else:
+            start = datetime.strptime(m["start"], "%Y%m%d%H%M%S").replace(tzinfo=LOCAL).astimezone(timezone.utc)
+        duration = float(fmt_["duration"])
+        with open(path, "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        clips.append({"name": name, "officer": m["officer"], "start": start,
+                      "end": start + timedelta(seconds=duration), "sha256": sha})
+    return clips
+
+
+def load_dispatch(path):
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        reader.fieldnames = [h.strip().lower() for h in reader.fieldnames]
+        rows = []
+        for r in reader:
+            rows.append({
+                "incident": r["incident_id"].strip(), "officer": r["officer_id"].strip(),
+                "dispatched": parse_utc(r.get("dispatched_at", "")),
+                "arrived": parse_utc(r.get("arrived_at", "")),
+                "cleared": parse_utc(r.get("cleared_at", "")),
+            })
+    return rows
+
+
+def span(row):
+    begin = row["dispatched"] or row["arrived"]
+    if begin is None or row["cleared"] is None:
+        return None
+    return begin - timedelta(seconds=SPAN_BEFORE), row["cleared"] + timedelta(seconds=SPAN_AFTER)
+
+
+def links(clips, rows):
+    out = {}
+    for c in clips:
+        hits = set()
+        for r in rows:
+            if r["officer"] != c["officer"]:
+                continue
+            s = span(r)
+            if s and c["start"] <= s[1] and s[0] <= c["end"]:
+                hits.add(r["incident"])
+        out[c["name"]] = sorted(hits)
+    return out
+
+
+def coverage_findings(row, clips):
+    ws, we = row["arrived"], row["cleared"]
+    secs = lambda a, b: (b - a).total_seconds()
+    mine = sorted((c["start"], c["end"]) for c in clips
+                  if c["officer"] == row["officer"] and c["start"] < we and c["end"] > ws)
+    base = {"incident_id": row["incident"], "officer_id": row["officer"]}
+    window = {"window_start": fmt(ws), "window_end": fmt(we)}
+    total = secs(ws, we)
+    if not mine:
+        return [dict(base, kind="no_recording", start=fmt(ws), end=fmt(we), seconds=round(total),
+                     **window, coverage=0.0)]
+    merged = [list(mine[0])]
+    for s, e in mine[1:]:
+        if secs(merged[-1][1], s) <= MERGE_GAP:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    covered = [(max(s, ws), min(e, we)) for s, e in merged if s < we and e > ws]
+    cov = round(sum(secs(s, e) for s, e in covered) / total, 2)
+    gaps, cursor = [], ws
+    for s, e in covered:
+        if s > cursor:
+            gaps.append((cursor, s))
+        cursor = max(cursor, e)
+    if cursor < we:
+        gaps.append((cursor, we))
+    found = []
+    for s, e in gaps:
+        length = secs(s, e)
+        if s == ws and e == we:
+            kind = "no_recording"  # cannot happen: something overlaps the window
+        elif s == ws:
+            kind = "late_start" if length > LATE_START else None
+        elif e == we:
+            kind = "early_stop" if length > EARLY_STOP else None
+        else:
+            kind = "interruption" if length > INTERRUPTION else None
+        if kind:
+            found.append(dict(base, kind=kind, start=fmt(s), end=fmt(e), seconds=round(length),
+                              **window, coverage=cov))
+    return found
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "samples"))
+    ap.add_argument("--received-at", default="2024-02-14T12:00:00Z")
+    args = ap.parse_args()
+    received = parse_utc(args.received_at)
+
+    clips = load_clips(os.path.join(args.samples, "footage"))
+    rows = load_dispatch(os.path.join(args.samples, "dispatch.csv"))
+    linked = links(clips, rows)
+
+    findings = []
+    for r in rows:
+        if r["arrived"] is None or r["cleared"] is None:
+            continue  # open or without arrival: not judged
+        findings += coverage_findings(r, clips)
+    for c in clips:
+        delay = (received - c["end"]).total_seconds()
+        if delay > LATE_UPLOAD:
+            for inc in linked[c["name"]] or [None]:
+                findings.append({"incident_id": inc, "officer_id": c["officer"], "kind": "late_upload",
+                                 "start": fmt(c["end"]), "end": fmt(received), "seconds": round(delay),
+                                 "clip_sha256": c["sha256"]})
+    findings.sort(key=lambda f: (f["incident_id"] or "", f["officer_id"], f["kind"], f["start"]))
+
+    dump = lambda o: json.dumps(o, ensure_ascii=False, separators=(",", ":"))
+    with open(os.path.join(args.samples, "expected-findings.jsonl"), "w", encoding="utf-8", newline="\n") as f:
+        f.writelines(dump(x) + "\n" for x in findings)
+    with open(os.path.join(args.samples, "expected-links.jsonl"), "w", encoding="utf-8", newline="\n") as f:
+        f.writelines(dump({"clip": n, "incidents": linked[n]}) + "\n" for n in sorted(linked))
+    print(f"expected-findings: {len(clips)} clips, {len(rows)} dispatch rows, {len(findings)} findings",
+          file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
