@@ -63,6 +63,11 @@ let package = Package(
             dependencies: ["CustodyCLI"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "CustodyTestSupport",
+            path: "Tests/CustodyTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CustodyCoreTests",
             dependencies: ["CustodyCore"],
@@ -70,12 +75,12 @@ let package = Package(
         ),
         .testTarget(
             name: "MediaProbeTests",
-            dependencies: ["MediaProbe", "CustodyIngest", "CustodyCore"],
+            dependencies: ["MediaProbe", "CustodyIngest", "CustodyCore", "CustodyTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CustodyCLITests",
-            dependencies: ["CustodyCLI", "CustodyCore", "CustodyIngest"],
+            dependencies: ["CustodyCLI", "CustodyCore", "CustodyIngest", "CustodyTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -13,6 +13,13 @@ public struct FileNameConvention: @unchecked Sendable {  // the compiled Regex i
         public var officerID: String?
         public var start: Date?
         public var sequence: Int?
+
+        public init(deviceID: String? = nil, officerID: String? = nil, start: Date? = nil, sequence: Int? = nil) {
+            self.deviceID = deviceID
+            self.officerID = officerID
+            self.start = start
+            self.sequence = sequence
+        }
     }
 
     public let pattern: String

@@ -87,7 +87,7 @@ public enum MediaProber {
         if let iformat = format.iformat, let name = iformat.pointee.name {
             info.formatName = String(cString: name)
         }
-        if format.duration != cffmpeg_nopts_value() && format.duration > 0 {
+        if format.duration != cffmpeg_nopts_value() && format.duration >= 0 {
             info.containerDuration = Double(format.duration) / Double(cffmpeg_time_base())
         }
         if format.bit_rate > 0 {
