@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -38,9 +39,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CustodyStore",
+            dependencies: [
+                "CustodyCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CustodyIngest",
             dependencies: [
                 "CustodyCore",
+                "CustodyStore",
                 "MediaProbe",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -51,6 +62,7 @@ let package = Package(
             name: "CustodyCLI",
             dependencies: [
                 "CustodyCore",
+                "CustodyStore",
                 "CustodyIngest",
                 "MediaProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -74,13 +86,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CustodyStoreTests",
+            dependencies: ["CustodyStore", "CustodyCore", "CustodyTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MediaProbeTests",
             dependencies: ["MediaProbe", "CustodyIngest", "CustodyCore", "CustodyTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CustodyCLITests",
-            dependencies: ["CustodyCLI", "CustodyCore", "CustodyIngest", "CustodyTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["CustodyCLI", "CustodyCore", "CustodyIngest", "CustodyStore", "CustodyTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -100,3 +100,7 @@ public struct JSONObjectBuilder {
 public protocol JSONLineConvertible {
     var jsonValue: JSONValue { get }
 }
+
+extension JSONValue: JSONLineConvertible {
+    public var jsonValue: JSONValue { self }
+}

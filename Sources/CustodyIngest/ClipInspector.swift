@@ -1,5 +1,5 @@
 public import CustodyCore
-import Foundation
+public import Foundation
 internal import MediaProbe
 
 /// Everything Custody learns about a file before storing it: size and SHA-256 (streamed),
@@ -15,9 +15,9 @@ public struct ClipInspector: Sendable {
 
     /// Inspects one file. Unreadable media is a result, not an error; a file that cannot be read
     /// at all (permissions, vanished) comes back `unreadable` with the reason.
-    public func inspect(path: String) -> ProbeRecord {
+    public func inspect(path: String, originalName: String? = nil, modified knownModified: Date? = nil) -> ProbeRecord {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        let modified = attributes?[.modificationDate] as? Date
+        let modified = knownModified ?? attributes?[.modificationDate] as? Date
         var size = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
         var digest: String? = nil
         if hash {
@@ -32,11 +32,11 @@ public struct ClipInspector: Sendable {
         var options = ProbeOptions()
         options.timeLimit = probeTimeLimit
         let info = MediaProber.probe(path: path, options: options)
-        return record(for: info, path: path, size: size, sha256: digest, modified: modified)
+        return record(for: info, path: path, name: originalName ?? path, size: size, sha256: digest, modified: modified)
     }
 
-    func record(for info: MediaInfo, path: String, size: Int64, sha256: String?, modified: Date?) -> ProbeRecord {
-        let named = naming.parse(fileName: path)
+    func record(for info: MediaInfo, path: String, name: String, size: Int64, sha256: String?, modified: Date?) -> ProbeRecord {
+        let named = naming.parse(fileName: name)
         var record = ProbeRecord(
             path: path, size: size, sha256: sha256, formatName: info.formatName,
             duration: info.duration, bitRate: info.bitRate,

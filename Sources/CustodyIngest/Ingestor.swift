@@ -1,0 +1,163 @@
+public import CustodyCore
+public import CustodyStore
+public import Foundation
+public import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What one hand-in asks for.
+public struct IngestRequest: Sendable {
+    public var source: RawPath
+    public var officer: String?
+    public var device: String?
+    /// When a collection station received the file (back-filled imports); default: now.
+    public var receivedAt: Date?
+    /// Remove the source once it is safely stored.
+    public var move: Bool
+    /// `ingest`, `watch`, `upload`.
+    public var method: String
+    public var handedInBy: String
+
+    public init(source: RawPath, officer: String? = nil, device: String? = nil, receivedAt: Date? = nil,
+                move: Bool = false, method: String = "ingest", handedInBy: String = "cli") {
+        self.source = source
+        self.officer = officer
+        self.device = device
+        self.receivedAt = receivedAt
+        self.move = move
+        self.method = method
+        self.handedInBy = handedInBy
+    }
+}
+
+/// What became of one hand-in; prints as one `--json` line.
+public struct IngestResult: Sendable, JSONLineConvertible {
+    public enum Status: String, Sendable, CaseIterable { case ingested, duplicate, quarantined, failed }
+
+    public var path: String
+    public var status: Status
+    public var sha256: String?
+    public var size: Int64?
+    public var officerID: String?
+    public var reason: String?
+
+    public var jsonValue: JSONValue {
+        var o = JSONObjectBuilder()
+        o.add("path", path)
+        o.add("status", status.rawValue)
+        o.add("sha256", sha256)
+        o.add("size", size)
+        o.add("officer_id", officerID)
+        o.add("reason", reason)
+        return o.value
+    }
+}
+
+/// The ingest pipeline: stage (copy + hash in one pass) → probe → journal → vault or
+/// quarantine (atomic, fsynced) → catalog + receipt + audit in one transaction.
+/// Nothing handed in is discarded, and a crash at any instant is finished by `reconcile()`.
+public final class Ingestor: Sendable {
+    public let folder: DataFolder
+    public let catalog: Catalog
+    public let inspector: ClipInspector
+    let logger: Logger
+
+    public init(folder: DataFolder, catalog: Catalog, inspector: ClipInspector, logger: Logger) {
+        self.folder = folder
+        self.catalog = catalog
+        var inspector = inspector
+        inspector.hash = false  // the staged copy is hashed while it is made
+        self.inspector = inspector
+        self.logger = logger
+    }
+
+    /// Stores one file. Blocking: call it off the cooperative pool.
+    public func ingest(_ request: IngestRequest) -> IngestResult {
+        let display = request.source.display
+        let staged: StagedCopy
+        do {
+            staged = try StagedCopy(source: request.source, stagingFolder: folder.staging)
+        } catch {
+            logger.warning("not stored", metadata: ["path": "\(display)", "reason": "\(error.description)"])
+            return IngestResult(path: display, status: .failed, reason: error.description)
+        }
+        defer { staged.release() }
+        let now = Date()
+        let originalName = request.source.lastComponent.display
+        var receipt = ReceiptRecord(
+            sha256: staged.sha256, receivedAt: request.receivedAt ?? now, recordedAt: now, method: request.method,
+            originalName: originalName, sourcePath: display, handedInBy: request.handedInBy,
+            officerOverride: request.officer, deviceOverride: request.device)
+
+        do {
+            if let existing = try catalog.evidence(sha256: staged.sha256) {
+                staged.discard()
+                receipt.duplicate = true
+                try catalog.record(evidence: existing, receipt: receipt, actor: request.handedInBy)
+                try removeSourceIfMoving(request)
+                return IngestResult(path: display, status: .duplicate, sha256: staged.sha256, size: staged.size, officerID: existing.probe.officerID)
+            }
+
+            // Probe the staged copy, but read names and times from the original name.
+            var probe = inspector.inspect(path: staged.path, originalName: originalName, modified: staged.sourceModified)
+            probe.path = display
+            probe.sha256 = staged.sha256
+            probe.size = staged.size
+            if let officer = request.officer { probe.officerID = officer }
+            if let device = request.device { probe.deviceID = device }
+
+            let ext = DataFolder.safeExtension(of: originalName)
+            let unreadable = probe.integrity == .unreadable || staged.size == 0
+            let reason = staged.size == 0 ? "The file is empty (0 bytes)." : probe.error
+            let destination = unreadable
+                ? folder.quarantinePath(sha256: staged.sha256, ext: ext)
+                : folder.vaultPath(sha256: staged.sha256, ext: ext)
+            let evidence = EvidenceRecord(
+                sha256: staged.sha256, size: staged.size, ext: ext, location: unreadable ? .quarantine : .vault,
+                storedPath: relative(destination), quarantineReason: unreadable ? reason : nil, probe: probe, storedAt: now)
+
+            let pendingID = try catalog.addPending(PendingIngest(
+                sha256: staged.sha256, stagedPath: staged.path, finalPath: destination.path,
+                evidenceJSON: try encode(evidence), receiptJSON: try encode(receipt)))
+            try DurableFile.makeReadOnly(URL(fileURLWithPath: staged.path))
+            try DurableFile.move(from: URL(fileURLWithPath: staged.path), to: destination)
+            if unreadable {
+                try writeQuarantineNote(destination, reason: reason ?? "unreadable", original: display)
+            }
+            let recorded = try catalog.record(evidence: evidence, receipt: receipt, actor: request.handedInBy, pendingID: pendingID)
+            try removeSourceIfMoving(request)
+            if recorded == .duplicate {
+                return IngestResult(path: display, status: .duplicate, sha256: staged.sha256, size: staged.size, officerID: probe.officerID)
+            }
+            return IngestResult(
+                path: display, status: unreadable ? .quarantined : .ingested, sha256: staged.sha256, size: staged.size,
+                officerID: probe.officerID, reason: unreadable ? reason : nil)
+        } catch {
+            // The source is untouched; whatever reached staging or the journal is finished or
+            // swept by the next start-up reconciliation.
+            logger.error("ingest failed", metadata: ["path": "\(display)", "error": "\(error)"])
+            return IngestResult(path: display, status: .failed, sha256: staged.sha256, reason: "\(error)")
+        }
+    }
+
+    private func removeSourceIfMoving(_ request: IngestRequest) throws {
+        guard request.move else { return }
+        _ = request.source.withCString { unlink($0) }
+    }
+
+    private func writeQuarantineNote(_ file: URL, reason: String, original: String) throws {
+        let note = file.appendingPathExtension("reason.txt")
+        let text = "original: \(original)\nreason: \(reason)\nquarantined: \(Timestamp.format(Date()))\n"
+        try Data(text.utf8).write(to: note, options: .atomic)
+    }
+
+    func relative(_ url: URL) -> String {
+        let root = folder.root.path.hasSuffix("/") ? folder.root.path : folder.root.path + "/"
+        return url.path.hasPrefix(root) ? String(url.path.dropFirst(root.count)) : url.path
+    }
+
+    private func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,110 @@
+import CustodyStore
+import CustodyCore
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Start-up reconciliation: finishes hand-ins a crash interrupted, sweeps abandoned staging
+/// files, and re-catalogues vault files that have no row.
+public struct ReconcileReport: Sendable, Equatable {
+    public var finished = 0
+    public var abandoned = 0
+    public var sweptStaging = 0
+    public var recatalogued = 0
+    public var problems: [String] = []
+
+    public var isEmpty: Bool { finished + abandoned + sweptStaging + recatalogued == 0 && problems.isEmpty }
+}
+
+extension Ingestor {
+    public func reconcile() throws -> ReconcileReport {
+        var report = ReconcileReport()
+        let fm = FileManager.default
+        var keep = Set<String>()
+
+        for pending in try catalog.pending() {
+            guard let id = pending.id else { continue }
+            if fm.fileExists(atPath: pending.stagedPath) && StagedCopy.isHeldByAnotherProcess(pending.stagedPath) {
+                keep.insert(pending.stagedPath)  // another process is mid-way through this one
+                continue
+            }
+            let decoder = JSONDecoder()
+            guard let evidence = try? decoder.decode(EvidenceRecord.self, from: Data(pending.evidenceJSON.utf8)),
+                  let receipt = try? decoder.decode(ReceiptRecord.self, from: Data(pending.receiptJSON.utf8))
+            else {
+                report.problems.append("pending hand-in \(id) has an unreadable journal entry; left for inspection")
+                keep.insert(pending.stagedPath)
+                continue
+            }
+            let final = URL(fileURLWithPath: pending.finalPath)
+            if !fm.fileExists(atPath: final.path), fm.fileExists(atPath: pending.stagedPath) {
+                try DurableFile.makeReadOnly(URL(fileURLWithPath: pending.stagedPath))
+                try DurableFile.move(from: URL(fileURLWithPath: pending.stagedPath), to: final)
+            }
+            if fm.fileExists(atPath: final.path) {
+                try catalog.record(evidence: evidence, receipt: receipt, actor: "reconcile", pendingID: id)
+                report.finished += 1
+            } else {
+                // Neither copy survived: the source was never removed (moves delete it only
+                // after the catalog commit), so the next ingest of it starts afresh.
+                try catalog.removePending(id: id)
+                report.abandoned += 1
+            }
+        }
+
+        // Staging: anything not held by a live process and not kept above is a partial copy.
+        for name in (try? fm.contentsOfDirectory(atPath: folder.staging.path)) ?? [] {
+            let path = folder.staging.appendingPathComponent(name).path
+            if keep.contains(path) || StagedCopy.isHeldByAnotherProcess(path) { continue }
+            if unlink(path) == 0 { report.sweptStaging += 1 }
+        }
+
+        report.recatalogued += try recatalogue(folder.vault, location: .vault, into: &report)
+        report.recatalogued += try recatalogue(folder.quarantine, location: .quarantine, into: &report)
+        return report
+    }
+
+    /// Files in `base` whose name is a SHA-256 the catalog lacks: re-hash, re-probe, record.
+    private func recatalogue(_ base: URL, location: EvidenceRecord.Location, into report: inout ReconcileReport) throws -> Int {
+        var count = 0
+        for file in Self.storedFiles(under: base) {
+            let name = file.lastPathComponent
+            let sha = String(name.prefix(64))
+            guard sha.count == 64, sha.allSatisfy(\.isHexDigit) else { continue }
+            if try catalog.evidence(sha256: sha) != nil { continue }
+            guard let hashed = try? FileHasher.sha256(path: file.path), hashed.sha256 == sha else {
+                report.problems.append("\(relative(file)) is not catalogued and its content does not match its name")
+                continue
+            }
+            var probe = inspector.inspect(path: file.path, originalName: name)
+            probe.sha256 = sha
+            probe.size = hashed.size
+            let ext = file.pathExtension
+            let evidence = EvidenceRecord(
+                sha256: sha, size: hashed.size, ext: ext, location: location, storedPath: relative(file),
+                quarantineReason: location == .quarantine ? (probe.error ?? "unreadable") : nil, probe: probe, storedAt: Date())
+            let receipt = ReceiptRecord(
+                sha256: sha, receivedAt: Date(), recordedAt: Date(), method: "reconcile", originalName: name,
+                sourcePath: relative(file), handedInBy: "reconcile")
+            try catalog.record(evidence: evidence, receipt: receipt, actor: "reconcile")
+            count += 1
+        }
+        return count
+    }
+
+    /// Every stored original under `base` (sidecar notes left out), in path order.
+    static func storedFiles(under base: URL) -> [URL] {
+        guard let enumerator = FileManager.default.enumerator(atPath: base.path) else { return [] }
+        var files: [URL] = []
+        while let relative = enumerator.nextObject() as? String {
+            let url = base.appendingPathComponent(relative)
+            guard !relative.hasSuffix(".reason.txt") else { continue }
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue {
+                files.append(url)
+            }
+        }
+        return files.sorted { $0.path < $1.path }
+    }
+}

@@ -1,0 +1,144 @@
+public import CustodyCore
+public import Foundation
+internal import GRDB
+
+/// One stored original: one row per distinct SHA-256.
+public struct EvidenceRecord: Sendable, Equatable {
+    public enum Location: String, Sendable, Codable { case vault, quarantine }
+
+    public var sha256: String
+    public var size: Int64
+    public var ext: String
+    public var location: Location
+    /// Path relative to the data folder, e.g. `vault/ab/cd/<sha>.mp4`.
+    public var storedPath: String
+    public var quarantineReason: String?
+    public var probe: ProbeRecord
+    public var storedAt: Date
+
+    public init(sha256: String, size: Int64, ext: String, location: Location, storedPath: String,
+                quarantineReason: String?, probe: ProbeRecord, storedAt: Date) {
+        self.sha256 = sha256
+        self.size = size
+        self.ext = ext
+        self.location = location
+        self.storedPath = storedPath
+        self.quarantineReason = quarantineReason
+        self.probe = probe
+        self.storedAt = storedAt
+    }
+}
+
+/// One hand-in of a file: who, when, how, under what name. Duplicates get receipts too.
+public struct ReceiptRecord: Sendable, Equatable, Codable {
+    public var sha256: String
+    /// When a collection station received it (`--received-at`), else when Custody did.
+    public var receivedAt: Date
+    /// When Custody recorded it.
+    public var recordedAt: Date
+    /// `ingest`, `watch`, `upload`, `reconcile`.
+    public var method: String
+    public var originalName: String
+    public var sourcePath: String
+    public var handedInBy: String
+    public var officerOverride: String?
+    public var deviceOverride: String?
+    public var duplicate: Bool
+
+    public init(sha256: String, receivedAt: Date, recordedAt: Date, method: String, originalName: String,
+                sourcePath: String, handedInBy: String, officerOverride: String? = nil,
+                deviceOverride: String? = nil, duplicate: Bool = false) {
+        self.sha256 = sha256
+        self.receivedAt = receivedAt
+        self.recordedAt = recordedAt
+        self.method = method
+        self.originalName = originalName
+        self.sourcePath = sourcePath
+        self.handedInBy = handedInBy
+        self.officerOverride = officerOverride
+        self.deviceOverride = deviceOverride
+        self.duplicate = duplicate
+    }
+}
+
+/// A journal entry for a file between staging and the catalog.
+public struct PendingIngest: Sendable, Equatable {
+    public var id: Int64?
+    public var sha256: String
+    public var stagedPath: String
+    public var finalPath: String
+    public var evidenceJSON: String
+    public var receiptJSON: String
+
+    public init(id: Int64? = nil, sha256: String, stagedPath: String, finalPath: String, evidenceJSON: String, receiptJSON: String) {
+        self.id = id
+        self.sha256 = sha256
+        self.stagedPath = stagedPath
+        self.finalPath = finalPath
+        self.evidenceJSON = evidenceJSON
+        self.receiptJSON = receiptJSON
+    }
+}
+
+extension EvidenceRecord: Codable {}
+
+extension EvidenceRecord {
+    static func fetch(_ db: Database, sha256: String) throws -> EvidenceRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM evidence WHERE sha256 = ?", arguments: [sha256]).map(Self.init(row:))
+    }
+
+    static func fetchAll(_ db: Database) throws -> [EvidenceRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM evidence ORDER BY sha256").map(Self.init(row:))
+    }
+
+    init(row: Row) {
+        let probeJSON: String = row["probe_json"]
+        let probe = (try? JSONDecoder().decode(ProbeRecord.self, from: Data(probeJSON.utf8)))
+            ?? ProbeRecord(path: "", size: row["size"], integrity: .unreadable, error: "catalogued probe record unreadable")
+        self.init(
+            sha256: row["sha256"], size: row["size"], ext: row["ext"],
+            location: Location(rawValue: row["location"]) ?? .quarantine, storedPath: row["stored_path"],
+            quarantineReason: row["quarantine_reason"], probe: probe,
+            storedAt: Date(timeIntervalSince1970: row["stored_at"]))
+    }
+
+    func insert(_ db: Database) throws {
+        let probeJSON = probe.jsonValue.rendered
+        try db.execute(
+            sql: """
+                INSERT INTO evidence (sha256, size, ext, location, stored_path, quarantine_reason, format_name, duration,
+                    start_time, time_source, device_id, officer_id, integrity, probe_json, stored_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                sha256, size, ext, location.rawValue, storedPath, quarantineReason, probe.formatName, probe.duration,
+                probe.startTime?.timeIntervalSince1970, probe.timeSource?.rawValue, probe.deviceID, probe.officerID,
+                probe.integrity.rawValue, probeJSON, storedAt.timeIntervalSince1970,
+            ])
+    }
+}
+
+extension ReceiptRecord {
+    static func fetchAll(_ db: Database, sha256: String) throws -> [ReceiptRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM receipts WHERE sha256 = ? ORDER BY id", arguments: [sha256]).map { row in
+            ReceiptRecord(
+                sha256: row["sha256"], receivedAt: Date(timeIntervalSince1970: row["received_at"]),
+                recordedAt: Date(timeIntervalSince1970: row["recorded_at"]), method: row["method"],
+                originalName: row["original_name"], sourcePath: row["source_path"], handedInBy: row["handed_in_by"],
+                officerOverride: row["officer_override"], deviceOverride: row["device_override"], duplicate: row["duplicate"])
+        }
+    }
+
+    func insert(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO receipts (sha256, received_at, recorded_at, method, original_name, source_path, handed_in_by,
+                    officer_override, device_override, duplicate)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                sha256, receivedAt.timeIntervalSince1970, recordedAt.timeIntervalSince1970, method, originalName,
+                sourcePath, handedInBy, officerOverride, deviceOverride, duplicate,
+            ])
+    }
+}

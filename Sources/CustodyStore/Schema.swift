@@ -1,0 +1,87 @@
+internal import GRDB
+
+extension Catalog {
+    /// The schema's history. Never edit a shipped migration: add a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: evidence, receipts, devices, audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE evidence (
+                    sha256 TEXT PRIMARY KEY NOT NULL,
+                    size INTEGER NOT NULL,
+                    ext TEXT NOT NULL,
+                    location TEXT NOT NULL CHECK (location IN ('vault', 'quarantine')),
+                    stored_path TEXT NOT NULL,
+                    quarantine_reason TEXT,
+                    format_name TEXT,
+                    duration REAL,
+                    start_time REAL,
+                    time_source TEXT,
+                    device_id TEXT,
+                    officer_id TEXT,
+                    integrity TEXT NOT NULL,
+                    probe_json TEXT NOT NULL,
+                    stored_at REAL NOT NULL
+                );
+                CREATE INDEX evidence_officer_start ON evidence(officer_id, start_time);
+                CREATE INDEX evidence_device_start ON evidence(device_id, start_time);
+
+                CREATE TABLE receipts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sha256 TEXT NOT NULL REFERENCES evidence(sha256),
+                    received_at REAL NOT NULL,
+                    recorded_at REAL NOT NULL,
+                    method TEXT NOT NULL,
+                    original_name TEXT NOT NULL,
+                    source_path TEXT NOT NULL,
+                    handed_in_by TEXT NOT NULL,
+                    officer_override TEXT,
+                    device_override TEXT,
+                    duplicate INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX receipts_sha ON receipts(sha256);
+
+                CREATE TABLE officers (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT
+                );
+
+                CREATE TABLE devices (
+                    id TEXT PRIMARY KEY NOT NULL
+                );
+
+                CREATE TABLE device_checkouts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    device_id TEXT NOT NULL,
+                    officer_id TEXT NOT NULL,
+                    checked_out_at REAL NOT NULL,
+                    returned_at REAL,
+                    UNIQUE (device_id, checked_out_at)
+                );
+                CREATE INDEX checkouts_device ON device_checkouts(device_id, checked_out_at);
+
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at REAL NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    detail TEXT NOT NULL,
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                );
+
+                CREATE TABLE pending_ingest (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sha256 TEXT NOT NULL,
+                    staged_path TEXT NOT NULL,
+                    final_path TEXT NOT NULL,
+                    evidence_json TEXT NOT NULL,
+                    receipt_json TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+}
