@@ -91,6 +91,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CustodyIngestTests",
+            dependencies: ["CustodyIngest", "CustodyStore", "CustodyCore", "CustodyTestSupport",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MediaProbeTests",
             dependencies: ["MediaProbe", "CustodyIngest", "CustodyCore", "CustodyTestSupport"],
             swiftSettings: swiftSettings

@@ -120,3 +120,42 @@ public enum Run {
         public var description: String { "\(command) did not finish within \(seconds) s" }
     }
 }
+
+/// Small fixtures built from the samples.
+public enum Fixtures {
+    /// The sample that is a text file named like a clip.
+    public static let notVideoSample = "J0012345_012345_20240214120000_0004.mp4"
+
+    /// The readable sample clips (every sample but the text file).
+    public static var readableClips: [URL] {
+        TestEnvironment.files(in: TestEnvironment.footage).filter { $0.lastPathComponent != notVideoSample }
+    }
+
+    /// Writes `count` distinct, valid MP4 files into `folder`: sample clips, each with a unique
+    /// top-level `free` box appended (ignored by demuxers, but it changes the SHA-256).
+    @discardableResult
+    public static func distinctClips(_ count: Int, in folder: URL, prefix: String = "") throws -> [URL] {
+        let clips = readableClips
+        var written: [URL] = []
+        for i in 0..<count {
+            let source = clips[i % clips.count]
+            var data = try Data(contentsOf: source)
+            if i >= clips.count {
+                var box = Data([0, 0, 0, 16]) + Data("free".utf8)
+                var n = UInt64(i).bigEndian
+                box.append(Data(bytes: &n, count: 8))
+                data.append(box)
+            }
+            let name = prefix + source.deletingPathExtension().lastPathComponent + (i >= clips.count ? "_v\(i)" : "") + ".mp4"
+            let url = folder.appendingPathComponent(name)
+            try data.write(to: url)
+            written.append(url)
+        }
+        return written
+    }
+
+    public static func sha256(of url: URL) throws -> String {
+        let result = try Run.tool("sha256sum", [url.path])
+        return String(result.stdout.prefix(64))
+    }
+}
