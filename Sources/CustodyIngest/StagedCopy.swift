@@ -62,10 +62,15 @@ final class StagedCopy {
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             var written = 0
             while written < n {
-                if let limit = Self.failAfterBytes, total + Int64(written) >= limit {
-                    throw fail("write failed after \(total + Int64(written)) bytes: injected fault")
+                var length = n - written
+                if let limit = Self.failAfterBytes {
+                    let allowed = limit - (total + Int64(written))
+                    if allowed <= 0 {
+                        throw fail("write failed after \(total + Int64(written)) bytes: injected fault")
+                    }
+                    length = min(length, Int(allowed))
                 }
-                let w = write(output, buffer.baseAddress! + written, n - written)
+                let w = write(output, buffer.baseAddress! + written, length)
                 if w < 0 {
                     if errno == EINTR { continue }
                     throw fail("write failed after \(total + Int64(written)) bytes: \(String(cString: strerror(errno)))")
