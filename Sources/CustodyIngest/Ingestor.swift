@@ -104,9 +104,9 @@ public final class Ingestor: Sendable {
             probe.path = display
             probe.sha256 = staged.sha256
             probe.size = staged.size
-            if let officer = request.officer { probe.officerID = officer }
             if let device = request.device { probe.deviceID = device }
 
+            let (officer, attribution) = attribute(probe: probe, request: request)
             let ext = DataFolder.safeExtension(of: originalName)
             let unreadable = probe.integrity == .unreadable || staged.size == 0
             let reason = staged.size == 0 ? "The file is empty (0 bytes)." : probe.error
@@ -115,7 +115,8 @@ public final class Ingestor: Sendable {
                 : folder.vaultPath(sha256: staged.sha256, ext: ext)
             let evidence = EvidenceRecord(
                 sha256: staged.sha256, size: staged.size, ext: ext, location: unreadable ? .quarantine : .vault,
-                storedPath: relative(destination), quarantineReason: unreadable ? reason : nil, probe: probe, storedAt: now)
+                storedPath: relative(destination), quarantineReason: unreadable ? reason : nil, probe: probe, storedAt: now,
+                officerID: officer, attribution: attribution)
 
             let pendingID = try catalog.addPending(PendingIngest(
                 sha256: staged.sha256, stagedPath: staged.path, finalPath: destination.path,
@@ -132,13 +133,25 @@ public final class Ingestor: Sendable {
             }
             return IngestResult(
                 path: display, status: unreadable ? .quarantined : .ingested, sha256: staged.sha256, size: staged.size,
-                officerID: probe.officerID, reason: unreadable ? reason : nil)
+                officerID: officer, reason: unreadable ? reason : nil)
         } catch {
             // The source is untouched; whatever reached staging or the journal is finished or
             // swept by the next start-up reconciliation.
             logger.error("ingest failed", metadata: ["path": "\(display)", "error": "\(error)"])
             return IngestResult(path: display, status: .failed, sha256: staged.sha256, reason: "\(error)")
         }
+    }
+
+    /// SPEC §6: the officer named at hand-in; else the one the file names; else whoever had
+    /// the camera checked out when the clip started; else unattributed.
+    func attribute(probe: ProbeRecord, request: IngestRequest) -> (String?, String?) {
+        if let officer = request.officer { return (officer, "ingest") }
+        if let officer = probe.officerID { return (officer, "file") }
+        if let device = probe.deviceID, let start = probe.startTime,
+           let officer = try? catalog.officer(device: device, at: start) {
+            return (officer, "checkout")
+        }
+        return (nil, nil)
     }
 
     private func removeSourceIfMoving(_ request: IngestRequest) throws {

@@ -15,9 +15,14 @@ public struct EvidenceRecord: Sendable, Equatable {
     public var quarantineReason: String?
     public var probe: ProbeRecord
     public var storedAt: Date
+    /// The officer the clip is attributed to (SPEC §6), and how: `ingest` (named at hand-in),
+    /// `file` (its name or tags), `checkout` (who had the camera); nil when unattributed.
+    public var officerID: String?
+    public var attribution: String?
 
     public init(sha256: String, size: Int64, ext: String, location: Location, storedPath: String,
-                quarantineReason: String?, probe: ProbeRecord, storedAt: Date) {
+                quarantineReason: String?, probe: ProbeRecord, storedAt: Date,
+                officerID: String? = nil, attribution: String? = nil) {
         self.sha256 = sha256
         self.size = size
         self.ext = ext
@@ -26,6 +31,8 @@ public struct EvidenceRecord: Sendable, Equatable {
         self.quarantineReason = quarantineReason
         self.probe = probe
         self.storedAt = storedAt
+        self.officerID = officerID
+        self.attribution = attribution
     }
 }
 
@@ -99,7 +106,8 @@ extension EvidenceRecord {
             sha256: row["sha256"], size: row["size"], ext: row["ext"],
             location: Location(rawValue: row["location"]) ?? .quarantine, storedPath: row["stored_path"],
             quarantineReason: row["quarantine_reason"], probe: probe,
-            storedAt: Date(timeIntervalSince1970: row["stored_at"]))
+            storedAt: Date(timeIntervalSince1970: row["stored_at"]),
+            officerID: row["officer_id"], attribution: row["attribution"])
     }
 
     func insert(_ db: Database) throws {
@@ -107,13 +115,13 @@ extension EvidenceRecord {
         try db.execute(
             sql: """
                 INSERT INTO evidence (sha256, size, ext, location, stored_path, quarantine_reason, format_name, duration,
-                    start_time, time_source, device_id, officer_id, integrity, probe_json, stored_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    start_time, time_source, device_id, officer_id, attribution, integrity, probe_json, stored_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 sha256, size, ext, location.rawValue, storedPath, quarantineReason, probe.formatName, probe.duration,
-                probe.startTime?.timeIntervalSince1970, probe.timeSource?.rawValue, probe.deviceID, probe.officerID,
-                probe.integrity.rawValue, probeJSON, storedAt.timeIntervalSince1970,
+                probe.startTime?.timeIntervalSince1970, probe.timeSource?.rawValue, probe.deviceID, officerID,
+                attribution, probe.integrity.rawValue, probeJSON, storedAt.timeIntervalSince1970,
             ])
     }
 }

@@ -19,6 +19,7 @@ extension Catalog {
                     time_source TEXT,
                     device_id TEXT,
                     officer_id TEXT,
+                    attribution TEXT,
                     integrity TEXT NOT NULL,
                     probe_json TEXT NOT NULL,
                     stored_at REAL NOT NULL

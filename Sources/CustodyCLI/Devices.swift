@@ -1,0 +1,42 @@
+import ArgumentParser
+import CustodyCore
+import CustodyIngest
+import Foundation
+
+/// `custody devices import [--tz ZONE] CSV…`
+struct Devices: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The camera check-out log.",
+        subcommands: [DevicesImport.self])
+}
+
+struct DevicesImport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Load camera check-out records (SPEC §4) and attribute clips by them.",
+        discussion: "Exit status 0 when every row was valid; 3 when some rows were rejected (valid rows are kept); 1 when nothing could be imported.")
+
+    @OptionGroup var options: DataOptions
+
+    @Flag(help: "Print one JSON report per file.")
+    var json = false
+
+    @Argument(help: ArgumentHelp("Check-out CSV files.", valueName: "CSV"))
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("Name at least one CSV file to import.") }
+    }
+
+    func run() throws {
+        let (_, catalog) = try options.open()
+        var reports: [ImportReport] = []
+        for file in files {
+            let report = DeviceImport.run(path: file, catalog: catalog, zone: options.zone)
+            if json { JSONLineWriter().write(report) } else { print(report.human) }
+            reports.append(report)
+        }
+        let status = ImportReport.exitStatus(reports)
+        if status != 0 { throw ExitCode(status) }
+    }
+}

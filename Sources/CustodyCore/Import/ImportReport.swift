@@ -1,0 +1,72 @@
+/// The validation report of one imported file, like the ones CAD integrations print: rows
+/// read, imported, rejected (grouped by reason, with line numbers), new and updated records.
+public struct ImportReport: Sendable {
+    public var file: String
+    public var rowsRead = 0
+    public var imported = 0
+    public var new = 0
+    public var updated = 0
+    public var rejections: [(line: Int, reason: RejectionReason)] = []
+    /// Set when nothing could be imported (unreadable file, missing required column).
+    public var fileError: String?
+    /// Further figures a command adds (e.g. clips re-attributed, calls with footage).
+    public var extra: [(String, Int)] = []
+
+    public init(file: String) { self.file = file }
+
+    public var rejected: Int { rejections.count }
+
+    /// Reasons with the lines that failed for them, most frequent first.
+    public var groupedRejections: [(reason: String, lines: [Int])] {
+        var groups: [String: [Int]] = [:]
+        var order: [String] = []
+        for r in rejections {
+            if groups[r.reason.group] == nil { order.append(r.reason.group) }
+            groups[r.reason.group, default: []].append(r.line)
+        }
+        return order.map { ($0, groups[$0]!) }.sorted { $0.lines.count > $1.lines.count }
+    }
+
+    public var human: String {
+        if let fileError { return "\(file): nothing imported: \(fileError)" }
+        var text = "\(file): \(rowsRead) rows read, \(imported) imported (\(new) new, \(updated) updated, \(imported - new - updated) unchanged), \(rejected) rejected"
+        for (name, value) in extra { text += "\n  \(name): \(value)" }
+        if !rejections.isEmpty {
+            text += "\n  rejected rows, by reason:"
+            for group in groupedRejections {
+                let shown = group.lines.prefix(12).map(String.init).joined(separator: ", ")
+                let more = group.lines.count > 12 ? " … (+\(group.lines.count - 12) more)" : ""
+                text += "\n    \(group.reason) (\(group.lines.count)): line\(group.lines.count > 1 ? "s" : "") \(shown)\(more)"
+            }
+            let examples = rejections.prefix(5).map { "line \($0.line): \($0.reason.description)" }
+            text += "\n  first rejected: " + examples.joined(separator: "; ")
+        }
+        return text
+    }
+}
+
+extension ImportReport: JSONLineConvertible {
+    public var jsonValue: JSONValue {
+        var o = JSONObjectBuilder()
+        o.add("file", file)
+        o.add("rows", rowsRead)
+        o.add("imported", imported)
+        o.add("new", new)
+        o.add("updated", updated)
+        o.add("rejected", rejected)
+        o.add("rejected_by_reason", .object(groupedRejections.map { ($0.reason, .array($0.lines.map { .int(Int64($0)) })) }))
+        o.add("rejections", .array(rejections.map {
+            .object([("line", .int(Int64($0.line))), ("reason", .string($0.reason.description))])
+        }))
+        for (name, value) in extra { o.add(name, value) }
+        o.add("error", fileError, null: true)
+        return o.value
+    }
+
+    /// SPEC §1: 0 all rows valid; 3 some rows rejected; 1 nothing imported.
+    public static func exitStatus(_ reports: [ImportReport]) -> Int32 {
+        if reports.contains(where: { $0.fileError != nil }) { return 1 }
+        if reports.contains(where: { $0.rejected > 0 }) { return 3 }
+        return 0
+    }
+}

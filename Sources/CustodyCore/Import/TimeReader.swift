@@ -1,0 +1,83 @@
+public import Foundation
+
+/// Reads the time cells of an import: SPEC §3's shapes, plus any `time_formats` a mapping
+/// file names (patterns such as `yyyy-MM-dd`, `MM/dd/yyyy HH:mm`), in a zone.
+public struct TimeReader: Sendable {
+    public var zone: TimeZone
+    public var formats: [TimePattern]
+
+    public init(zone: TimeZone, formats: [String] = []) throws {
+        self.zone = zone
+        self.formats = try formats.map(TimePattern.init)
+    }
+
+    public func read(_ text: String) -> Date? {
+        if let date = Timestamp.parse(text, zone: zone) { return date }
+        for format in formats {
+            if let date = format.parse(text, zone: zone) { return date }
+        }
+        return nil
+    }
+}
+
+/// A fixed-width date pattern of `yyyy MM dd HH mm ss` fields and literal characters.
+public struct TimePattern: Sendable, Equatable {
+    enum Part: Equatable, Sendable {
+        case field(Character, Int)  // y M d H m s, width
+        case literal(Character)
+    }
+
+    let parts: [Part]
+    public let pattern: String
+
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(_ pattern: String) throws {
+        self.pattern = pattern
+        var parts: [Part] = []
+        var chars = Array(pattern)[...]
+        while let c = chars.first {
+            if "yMdHms".contains(c) {
+                let run = chars.prefix { $0 == c }.count
+                guard (c == "y" && run == 4) || (c != "y" && run == 2) else {
+                    throw Failure(description: "time format '\(pattern)': use yyyy, MM, dd, HH, mm, ss")
+                }
+                parts.append(.field(c, run))
+                chars = chars.dropFirst(run)
+            } else if c.isLetter {
+                throw Failure(description: "time format '\(pattern)': unknown field '\(c)'")
+            } else {
+                parts.append(.literal(c))
+                chars = chars.dropFirst()
+            }
+        }
+        guard parts.contains(.field("y", 4)), parts.contains(.field("M", 2)), parts.contains(.field("d", 2)) else {
+            throw Failure(description: "time format '\(pattern)' needs at least yyyy, MM and dd")
+        }
+        self.parts = parts
+    }
+
+    public func parse(_ text: String, zone: TimeZone) -> Date? {
+        var values: [Character: Int] = ["H": 0, "m": 0, "s": 0]
+        var rest = Array(text.trimmingCharacters(in: .whitespaces))[...]
+        for part in parts {
+            switch part {
+            case .literal(let c):
+                guard rest.first == c else { return nil }
+                rest = rest.dropFirst()
+            case .field(let c, let width):
+                let digits = rest.prefix(width)
+                guard digits.count == width, digits.allSatisfy(\.isASCII), let n = Int(String(digits)) else { return nil }
+                values[c] = n
+                rest = rest.dropFirst(width)
+            }
+        }
+        guard rest.isEmpty, let y = values["y"], let mo = values["M"], let d = values["d"],
+              let h = values["H"], let mi = values["m"], let s = values["s"]
+        else { return nil }
+        let text = String(format: "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, s)
+        return Timestamp.parse(text, zone: zone)
+    }
+}

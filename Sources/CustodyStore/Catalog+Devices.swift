@@ -1,0 +1,86 @@
+public import CustodyCore
+public import Foundation
+internal import GRDB
+
+extension Catalog {
+    /// Inserts or updates check-outs (keyed by device and check-out time) in one transaction.
+    /// Returns how many were new and how many changed.
+    public func upsertCheckouts(_ checkouts: [DeviceCheckout], actor: String, source: String) throws -> (new: Int, updated: Int) {
+        try writer.write { db in
+            var new = 0, updated = 0
+            for c in checkouts {
+                let existing = try Row.fetchOne(
+                    db, sql: "SELECT officer_id, returned_at FROM device_checkouts WHERE device_id = ? AND checked_out_at = ?",
+                    arguments: [c.deviceID, c.checkedOutAt.timeIntervalSince1970])
+                if let existing {
+                    let officer: String = existing["officer_id"]
+                    let returned: Double? = existing["returned_at"]
+                    if officer != c.officerID || returned != c.returnedAt?.timeIntervalSince1970 {
+                        try db.execute(
+                            sql: "UPDATE device_checkouts SET officer_id = ?, returned_at = ? WHERE device_id = ? AND checked_out_at = ?",
+                            arguments: [c.officerID, c.returnedAt?.timeIntervalSince1970, c.deviceID, c.checkedOutAt.timeIntervalSince1970])
+                        updated += 1
+                    }
+                } else {
+                    try db.execute(
+                        sql: "INSERT INTO device_checkouts (device_id, officer_id, checked_out_at, returned_at) VALUES (?, ?, ?, ?)",
+                        arguments: [c.deviceID, c.officerID, c.checkedOutAt.timeIntervalSince1970, c.returnedAt?.timeIntervalSince1970])
+                    new += 1
+                }
+                try db.execute(sql: "INSERT OR IGNORE INTO devices (id) VALUES (?)", arguments: [c.deviceID])
+                try db.execute(sql: "INSERT OR IGNORE INTO officers (id) VALUES (?)", arguments: [c.officerID])
+            }
+            if new + updated > 0 {
+                try AuditLog.append(db, actor: actor, action: "checkouts-imported", subject: source, detail: .object([
+                    ("new", .int(Int64(new))), ("updated", .int(Int64(updated))),
+                ]))
+            }
+            return (new, updated)
+        }
+    }
+
+    /// The officer who had `device` checked out at `instant`, if anyone (the latest check-out wins).
+    public func officer(device: String, at instant: Date) throws -> String? {
+        try writer.read { db in try Self.officer(db, device: device, at: instant) }
+    }
+
+    static func officer(_ db: Database, device: String, at instant: Date) throws -> String? {
+        let t = instant.timeIntervalSince1970
+        return try String.fetchOne(
+            db,
+            sql: """
+                SELECT officer_id FROM device_checkouts
+                WHERE device_id = ? AND checked_out_at <= ? AND (returned_at IS NULL OR returned_at >= ?)
+                ORDER BY checked_out_at DESC LIMIT 1
+                """,
+            arguments: [device, t, t])
+    }
+
+    /// Re-attributes clips of `devices` that have no officer of their own (unattributed, or
+    /// attributed by an earlier check-out log) after the log changed. Returns how many changed.
+    public func reattributeByCheckout(devices: Set<String>, actor: String) throws -> Int {
+        guard !devices.isEmpty else { return 0 }
+        return try writer.write { db in
+            var changed = 0
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT sha256, device_id, start_time, officer_id FROM evidence WHERE (attribution IS NULL OR attribution = 'checkout') AND device_id IS NOT NULL AND start_time IS NOT NULL")
+            for row in rows {
+                let device: String = row["device_id"]
+                guard devices.contains(device) else { continue }
+                let start = Date(timeIntervalSince1970: row["start_time"])
+                let current: String? = row["officer_id"]
+                let officer = try Self.officer(db, device: device, at: start)
+                guard officer != current else { continue }
+                let sha: String = row["sha256"]
+                try db.execute(
+                    sql: "UPDATE evidence SET officer_id = ?, attribution = ? WHERE sha256 = ?",
+                    arguments: [officer, officer == nil ? nil : "checkout", sha])
+                try AuditLog.append(db, actor: actor, action: "attributed", subject: sha, detail: .object([
+                    ("officer_id", officer.map { .string($0) } ?? .null), ("by", .string("checkout")),
+                ]))
+                changed += 1
+            }
+            return changed
+        }
+    }
+}
