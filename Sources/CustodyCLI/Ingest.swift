@@ -91,7 +91,7 @@ enum Reconcile {
         guard !report.isEmpty else { return }
         Console.error(
             "custody: start-up reconciliation finished \(report.finished) interrupted hand-in(s), "
-                + "dropped \(report.abandoned), swept \(report.sweptStaging) staging file(s), "
+                + "dropped \(report.abandoned), put back \(report.restored) moved source(s), swept \(report.sweptStaging) staging file(s), "
                 + "re-catalogued \(report.recatalogued) stored file(s)")
         for problem in report.problems {
             Console.error("custody: \(problem)")

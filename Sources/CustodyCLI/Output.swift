@@ -17,31 +17,38 @@ enum Console {
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
 }
 
-/// "files done / total" on stderr, at most a few times a second, only when a person is watching
-/// or the run is long.
+/// "files done / total, MB/s" on stderr, about once a second, for runs longer than a second.
 final class Progress {
     private let total: Int
     private let label: String
     private var done = 0
+    private var bytes: Int64 = 0
     private let started = Date()
-    private var lastShown = Date.distantPast
+    private var lastShown = Date()
 
     init(total: Int, label: String) {
         self.total = total
         self.label = label
     }
 
+    private var rate: String {
+        let seconds = max(Date().timeIntervalSince(started), 0.001)
+        return bytes > 0 ? String(format: ", %.1f MB/s", Double(bytes) / 1_000_000 / seconds) : ""
+    }
+
     func step(bytes: Int64 = 0) {
         done += 1
+        self.bytes += bytes
         let now = Date()
-        guard total > 1, now.timeIntervalSince(lastShown) >= 1, now.timeIntervalSince(started) >= 1 else { return }
+        guard total > 1, now.timeIntervalSince(lastShown) >= 1 else { return }
         lastShown = now
-        Console.error("\(label) \(done)/\(total)")
+        Console.error("\(label) \(done)/\(total)\(rate)")
     }
 
     func finish() {
-        if Date().timeIntervalSince(started) >= 1 && total > 1 {
-            Console.error("\(label) \(done)/\(total) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        let seconds = Date().timeIntervalSince(started)
+        if seconds >= 1 && total > 1 {
+            Console.error("\(label) \(done)/\(total) in \(String(format: "%.1f", seconds)) s\(rate)")
         }
     }
 }

@@ -27,6 +27,12 @@ public enum FileHasher {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Failure(path: path, errno: errno) }
         defer { close(fd) }
+        return try sha256(fileDescriptor: fd, path: path)
+    }
+
+    /// Hashes from the start of an open file; the descriptor is left open.
+    static func sha256(fileDescriptor fd: Int32, path: String) throws(Failure) -> Result {
+        _ = lseek(fd, 0, SEEK_SET)
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
         var hasher = SHA256()
         var total: Int64 = 0

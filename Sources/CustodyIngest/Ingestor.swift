@@ -75,16 +75,26 @@ public final class Ingestor: Sendable {
     /// Stores one file. Blocking: call it off the cooperative pool.
     public func ingest(_ request: IngestRequest) -> IngestResult {
         let display = request.source.display
-        let staged: StagedCopy
+        let originalName = request.source.lastComponent.display
+        let inspector = self.inspector
+        let early = ProbeBox()
+        var staged: StagedCopy
+        var journal: Int64? = nil
         do {
-            staged = try StagedCopy(source: request.source, stagingFolder: folder.staging)
+            if request.move, let moved = try StagedCopy.moving(
+                source: request.source, stagingFolder: folder.staging, catalog: catalog,
+                alongside: { path, modified in early.value = inspector.inspect(path: path, originalName: originalName, modified: modified) })
+            {
+                (staged, journal) = moved
+            } else {
+                staged = try StagedCopy(source: request.source, stagingFolder: folder.staging)
+            }
         } catch {
             logger.warning("not stored", metadata: ["path": "\(display)", "reason": "\(error.description)"])
             return IngestResult(path: display, status: .failed, reason: error.description)
         }
         defer { staged.release() }
         let now = Date()
-        let originalName = request.source.lastComponent.display
         var receipt = ReceiptRecord(
             sha256: staged.sha256, receivedAt: request.receivedAt ?? now, recordedAt: now, method: request.method,
             originalName: originalName, sourcePath: display, handedInBy: request.handedInBy,
@@ -94,13 +104,14 @@ public final class Ingestor: Sendable {
             if let existing = try catalog.evidence(sha256: staged.sha256) {
                 staged.discard()
                 receipt.duplicate = true
-                try catalog.record(evidence: existing, receipt: receipt, actor: request.handedInBy)
-                try removeSourceIfMoving(request)
-                return IngestResult(path: display, status: .duplicate, sha256: staged.sha256, size: staged.size, officerID: existing.probe.officerID)
+                try catalog.record(evidence: existing, receipt: receipt, actor: request.handedInBy, moveID: journal)
+                try removeSourceIfCopied(request, moved: journal != nil)
+                return IngestResult(path: display, status: .duplicate, sha256: staged.sha256, size: staged.size, officerID: existing.officerID)
             }
 
-            // Probe the staged copy, but read names and times from the original name.
-            var probe = inspector.inspect(path: staged.path, originalName: originalName, modified: staged.sourceModified)
+            // Probe the staged bytes, reading names and times from the original name.
+            var probe = early.value
+                ?? inspector.inspect(path: staged.path, originalName: originalName, modified: staged.sourceModified)
             probe.path = display
             probe.sha256 = staged.sha256
             probe.size = staged.size
@@ -126,17 +137,22 @@ public final class Ingestor: Sendable {
             if unreadable {
                 try writeQuarantineNote(destination, reason: reason ?? "unreadable", original: display)
             }
-            let recorded = try catalog.record(evidence: evidence, receipt: receipt, actor: request.handedInBy, pendingID: pendingID)
-            try removeSourceIfMoving(request)
+            let recorded = try catalog.record(evidence: evidence, receipt: receipt, actor: request.handedInBy, pendingID: pendingID, moveID: journal)
+            try removeSourceIfCopied(request, moved: journal != nil)
             if recorded == .duplicate {
-                return IngestResult(path: display, status: .duplicate, sha256: staged.sha256, size: staged.size, officerID: probe.officerID)
+                return IngestResult(path: display, status: .duplicate, sha256: staged.sha256, size: staged.size, officerID: officer)
             }
             return IngestResult(
                 path: display, status: unreadable ? .quarantined : .ingested, sha256: staged.sha256, size: staged.size,
                 officerID: officer, reason: unreadable ? reason : nil)
         } catch {
-            // The source is untouched; whatever reached staging or the journal is finished or
-            // swept by the next start-up reconciliation.
+            // The source is untouched (a moved one is put back); whatever reached the journal
+            // is finished or undone by the next start-up reconciliation.
+            if let journal, FileManager.default.fileExists(atPath: staged.path) {
+                if request.source.withCString({ rename(staged.path, $0) }) == 0 {
+                    try? catalog.removeMove(id: journal)
+                }
+            }
             logger.error("ingest failed", metadata: ["path": "\(display)", "error": "\(error)"])
             return IngestResult(path: display, status: .failed, sha256: staged.sha256, reason: "\(error)")
         }
@@ -154,8 +170,10 @@ public final class Ingestor: Sendable {
         return (nil, nil)
     }
 
-    private func removeSourceIfMoving(_ request: IngestRequest) throws {
-        guard request.move else { return }
+    /// With --move, a copied source is removed once stored. A renamed one is gone already,
+    /// and whatever now has its name is somebody else's file.
+    private func removeSourceIfCopied(_ request: IngestRequest, moved: Bool) throws {
+        guard request.move, !moved else { return }
         _ = request.source.withCString { unlink($0) }
     }
 
@@ -173,4 +191,9 @@ public final class Ingestor: Sendable {
     private func encode(_ value: some Encodable) throws -> String {
         String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }
+}
+
+/// A result handed from the probing thread to the ingesting one (after a DispatchGroup wait).
+final class ProbeBox: @unchecked Sendable {
+    var value: ProbeRecord?
 }

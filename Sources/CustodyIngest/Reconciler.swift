@@ -12,9 +12,11 @@ public struct ReconcileReport: Sendable, Equatable {
     public var abandoned = 0
     public var sweptStaging = 0
     public var recatalogued = 0
+    /// Moved sources put back where they were.
+    public var restored = 0
     public var problems: [String] = []
 
-    public var isEmpty: Bool { finished + abandoned + sweptStaging + recatalogued == 0 && problems.isEmpty }
+    public var isEmpty: Bool { finished + abandoned + sweptStaging + recatalogued + restored == 0 && problems.isEmpty }
 }
 
 extension Ingestor {
@@ -22,9 +24,11 @@ extension Ingestor {
         var report = ReconcileReport()
         let fm = FileManager.default
         var keep = Set<String>()
+        var pendingPaths = Set<String>()
 
         for pending in try catalog.pending() {
             guard let id = pending.id else { continue }
+            pendingPaths.insert(pending.stagedPath)
             if fm.fileExists(atPath: pending.stagedPath) && StagedCopy.isHeldByAnotherProcess(pending.stagedPath) {
                 keep.insert(pending.stagedPath)  // another process is mid-way through this one
                 continue
@@ -51,6 +55,33 @@ extension Ingestor {
                 try catalog.removePending(id: id)
                 report.abandoned += 1
             }
+        }
+
+        // Sources renamed into staging whose hand-in did not finish go back where they were.
+        for move in try catalog.moves() {
+            if fm.fileExists(atPath: move.stagedPath) {
+                if StagedCopy.isHeldByAnotherProcess(move.stagedPath) {
+                    keep.insert(move.stagedPath)
+                    continue
+                }
+                if pendingPaths.contains(move.stagedPath) {
+                    continue  // journalled for the vault above; it will be finished there
+                }
+                var destination = RawPath(bytes: move.sourcePath)
+                if destination.withCString({ access($0, F_OK) }) == 0 {
+                    // Something new has the old name: keep both.
+                    destination = RawPath(bytes: move.sourcePath + Array(".custody-restored-\(move.id)".utf8))
+                    report.problems.append("\(RawPath(bytes: move.sourcePath).display) was taken; restored as \(destination.display)")
+                }
+                guard destination.withCString({ rename(move.stagedPath, $0) }) == 0 else {
+                    report.problems.append("cannot put \(move.stagedPath) back to \(destination.display): \(String(cString: strerror(errno)))")
+                    keep.insert(move.stagedPath)
+                    continue
+                }
+                report.restored += 1
+            }
+            // Staged file gone: it reached the vault (recorded, or finished above) or was a duplicate.
+            try catalog.removeMove(id: move.id)
         }
 
         // Staging: anything not held by a live process and not kept above is a partial copy.

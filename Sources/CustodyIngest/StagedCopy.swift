@@ -42,24 +42,36 @@ final class StagedCopy {
         }
         _ = flock(output, LOCK_EX)
         _ = posix_fadvise(input, 0, 0, POSIX_FADV_SEQUENTIAL)
+        // Two buffers: while chunk i is written to staging, a second thread hashes it; the
+        // next read waits until the hash of the chunk before has finished. Writing and
+        // hashing, the two slow steps, overlap.
         let chunk = FileHasher.chunkSize
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 4096)
-        defer { buffer.deallocate() }
-        var hasher = SHA256()
+        let buffers = [
+            UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 4096),
+            UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 4096),
+        ]
+        let hashing = HashPipeline()
+        defer {
+            hashing.wait()
+            buffers.forEach { $0.deallocate() }
+        }
         var total: Int64 = 0
+        var k = 0
         func fail(_ message: String) -> Failure {
+            hashing.wait()
             close(output)
             unlink(target)
             return Failure(description: message)
         }
         while true {
+            let buffer = buffers[k]
             let n = read(input, buffer.baseAddress, chunk)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw fail("read failed after \(total) bytes: \(String(cString: strerror(errno)))")
             }
             if n == 0 { break }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            hashing.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             var written = 0
             while written < n {
                 var length = n - written
@@ -78,15 +90,25 @@ final class StagedCopy {
                 written += w
             }
             total += Int64(n)
+            k ^= 1
         }
         guard fsync(output) == 0 else {
             throw fail("fsync of the staged copy failed: \(String(cString: strerror(errno)))")
         }
         path = target
         sourceModified = Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
-        sha256 = FileHasher.hex(hasher.finalize())
+        sha256 = hashing.finish()
         size = total
         fd = output
+    }
+
+    /// Takes over a file already in staging (a moved source), its lock held through `fd`.
+    init(adopting path: String, fd: Int32, sha256: String, size: Int64, modified: Date) {
+        self.path = path
+        self.fd = fd
+        self.sha256 = sha256
+        self.size = size
+        self.sourceModified = modified
     }
 
     /// Releases the lock (after the file has left staging, or been discarded).
@@ -114,5 +136,26 @@ final class StagedCopy {
             return false
         }
         return true
+    }
+}
+
+/// SHA-256 fed from one thread and computed on another, one chunk in flight at a time.
+/// `update` waits for the previous chunk, so the caller may reuse a buffer two updates later.
+final class HashPipeline: @unchecked Sendable {
+    private var hasher = SHA256()
+    private let queue = DispatchQueue(label: "custody.hash")
+    private let group = DispatchGroup()
+
+    func update(_ bytes: UnsafeRawBufferPointer) {
+        group.wait()
+        nonisolated(unsafe) let bytes = bytes
+        queue.async(group: group) { self.hasher.update(bufferPointer: bytes) }
+    }
+
+    func wait() { group.wait() }
+
+    func finish() -> String {
+        group.wait()
+        return FileHasher.hex(hasher.finalize())
     }
 }

@@ -55,7 +55,7 @@ public final class Catalog: Sendable {
     /// In one transaction: the evidence row (unless that content is already catalogued), the
     /// receipt, and the audit entry; and the pending journal entry, if any, is cleared.
     @discardableResult
-    public func record(evidence: EvidenceRecord, receipt: ReceiptRecord, actor: String, pendingID: Int64? = nil) throws -> Recorded {
+    public func record(evidence: EvidenceRecord, receipt: ReceiptRecord, actor: String, pendingID: Int64? = nil, moveID: Int64? = nil) throws -> Recorded {
         try writer.write { db in
             let exists = try EvidenceRecord.fetch(db, sha256: evidence.sha256) != nil
             if !exists {
@@ -66,6 +66,9 @@ public final class Catalog: Sendable {
             try receipt.insert(db)
             if let pendingID {
                 try db.execute(sql: "DELETE FROM pending_ingest WHERE id = ?", arguments: [pendingID])
+            }
+            if let moveID {
+                try db.execute(sql: "DELETE FROM move_journal WHERE id = ?", arguments: [moveID])
             }
             let action = exists ? "received-duplicate" : (evidence.location == .quarantine ? "quarantined" : "received")
             var detail = JSONObjectBuilder()
@@ -103,6 +106,38 @@ public final class Catalog: Sendable {
 
     public func removePending(id: Int64) throws {
         try writer.write { db in try db.execute(sql: "DELETE FROM pending_ingest WHERE id = ?", arguments: [id]) }
+    }
+
+    // MARK: - Move journal (a source renamed into staging)
+
+    /// A source file about to be renamed into staging (`ingest --move`, `watch`): noted first,
+    /// so that a crash before the file reaches the vault puts it back where it was.
+    public struct MoveEntry: Sendable, Equatable {
+        public var id: Int64
+        public var sourcePath: [UInt8]
+        public var stagedPath: String
+    }
+
+    public func addMove(source: [UInt8], staged: String) throws -> Int64 {
+        try writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO move_journal (source_path, staged_path, created_at) VALUES (?, ?, ?)",
+                arguments: [Data(source), staged, Date().timeIntervalSince1970])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func moves() throws -> [MoveEntry] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM move_journal ORDER BY id").map { row in
+                let data: Data = row["source_path"]
+                return MoveEntry(id: row["id"], sourcePath: Array(data), stagedPath: row["staged_path"])
+            }
+        }
+    }
+
+    public func removeMove(id: Int64) throws {
+        try writer.write { db in try db.execute(sql: "DELETE FROM move_journal WHERE id = ?", arguments: [id]) }
     }
 
     // MARK: - Audit

@@ -72,6 +72,13 @@ extension Catalog {
                     hash TEXT NOT NULL
                 );
 
+                CREATE TABLE move_journal (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    source_path BLOB NOT NULL,
+                    staged_path TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+
                 CREATE TABLE pending_ingest (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     sha256 TEXT NOT NULL,

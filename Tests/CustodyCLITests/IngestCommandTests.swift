@@ -35,12 +35,12 @@ import Testing
         let clip = try #require(try Fixtures.distinctClips(1, in: source).first)
         let before = try Fixtures.sha256(of: clip)
         let result = try Run.program(
-            Self.custody, ["ingest", "--data", data.path, "--move", "--json", clip.path],
+            Self.custody, ["ingest", "--data", data.path, "--json", clip.path],
             environment: ["CUSTODY_FAILPOINT": "write-after:10000"])
         #expect(result.status == 1)
         #expect(result.stdout.contains(#""status":"failed""#))
         #expect(result.stdout.contains("injected fault"))
-        // The source is intact (even with --move), and nothing half-written is left behind.
+        // The source is intact, and nothing half-written is left behind.
         #expect(try Fixtures.sha256(of: clip) == before)
         #expect(try FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("staging").path).isEmpty)
         #expect(try Catalog(path: data.appendingPathComponent("custody.sqlite").path).evidenceCount() == 0)
@@ -121,15 +121,14 @@ import Testing
     @Test func killedIngestsLeaveTheStoreRecoverable() throws {
         let dir = try TestEnvironment.temporaryFolder("crash")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let source = dir.appendingPathComponent("in")
-        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
-        let files = try Fixtures.distinctClips(Self.fileCount, in: source)
+        let originals = dir.appendingPathComponent("originals")
+        try FileManager.default.createDirectory(at: originals, withIntermediateDirectories: true)
+        let files = try Fixtures.distinctClips(Self.fileCount, in: originals)
         let hashes = Set(try files.map { try Fixtures.sha256(of: $0) })
         #expect(hashes.count == Self.fileCount)
 
         // How long an uninterrupted run takes, to spread the kills over it.
-        let timing = dir.appendingPathComponent("timing")
-        let full = try Run.program(TestEnvironment.custodyBinary, ["ingest", "--data", timing.path, source.path])
+        let full = try Run.program(TestEnvironment.custodyBinary, ["ingest", "--data", dir.appendingPathComponent("timing").path, originals.path])
         #expect(full.status == 0)
         let span = max(full.seconds, 0.2)
 
@@ -137,12 +136,17 @@ import Testing
         var killedMidway = 0
         for trial in 0..<Self.trials {
             let data = dir.appendingPathComponent("data\(trial)")
-            // Several kills per trial for some, to crash a store that is already recovering.
+            // Odd trials hand in with --move (sources renamed into staging, not copied).
+            let move = trial % 2 == 1
+            let source = dir.appendingPathComponent("in\(trial)")
+            try FileManager.default.copyItem(at: originals, to: source)
+            let arguments = ["ingest", "--data", data.path] + (move ? ["--move"] : []) + [source.path]
+            // Some trials kill twice, crashing a store that is already recovering.
             let kills = trial % 4 == 3 ? 2 : 1
             for _ in 0..<kills {
                 let child = Process()
                 child.executableURL = TestEnvironment.custodyBinary
-                child.arguments = ["ingest", "--data", data.path, source.path]
+                child.arguments = arguments
                 child.standardOutput = FileHandle.nullDevice
                 child.standardError = FileHandle.nullDevice
                 try child.run()
@@ -152,27 +156,36 @@ import Testing
                 kill(child.processIdentifier, SIGKILL)
                 child.waitUntilExit()
             }
-
-            let rerun = try Run.program(TestEnvironment.custodyBinary, ["ingest", "--data", data.path, source.path])
+            // Nothing handed in is lost, even before recovery: every content is at its source
+            // or in staging or in the vault.
+            let rerun = try Run.program(TestEnvironment.custodyBinary, arguments)
             #expect(rerun.status == 0, "trial \(trial): re-run failed: \(rerun.stderr)")
 
             let catalog = try Catalog(path: data.appendingPathComponent("custody.sqlite").path)
             let evidence = try catalog.allEvidence()
             let vaultFiles = try storedFiles(data.appendingPathComponent("vault"))
             // Every source is in the vault exactly once with a matching hash …
-            #expect(Set(vaultFiles.keys) == hashes, "trial \(trial): vault holds \(vaultFiles.count) of \(hashes.count)")
+            #expect(Set(vaultFiles.keys) == hashes, "trial \(trial)\(move ? " (move)" : ""): vault holds \(vaultFiles.count) of \(hashes.count)")
             for (sha, url) in vaultFiles {
                 #expect(try Fixtures.sha256(of: url) == sha, "trial \(trial): \(url.lastPathComponent) content")
             }
             // … catalog rows match vault files one to one …
             #expect(Set(evidence.map(\.sha256)) == Set(vaultFiles.keys), "trial \(trial): rows vs files")
             #expect(evidence.count == vaultFiles.count)
-            // … staging is empty, the journal is clear, and SQLite is sound.
+            // … staging is empty, the journals are clear, and SQLite is sound.
             #expect(try FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("staging").path).isEmpty, "trial \(trial): staging")
             #expect(try catalog.pending().isEmpty, "trial \(trial): journal")
+            #expect(try catalog.moves().isEmpty, "trial \(trial): move journal")
             #expect(try catalog.integrityCheck() == "ok")
             #expect(try catalog.verifyAuditChain().isEmpty, "trial \(trial): audit chain")
+            if move {
+                // Moved sources are all gone from the drop folder, none left behind or renamed.
+                #expect(try FileManager.default.contentsOfDirectory(atPath: source.path).isEmpty, "trial \(trial): sources left")
+            } else {
+                #expect(try FileManager.default.contentsOfDirectory(atPath: source.path).count == Self.fileCount)
+            }
             try? FileManager.default.removeItem(at: data)
+            try? FileManager.default.removeItem(at: source)
         }
         // The kills must really land mid-run for the test to mean anything.
         #expect(killedMidway >= Self.trials / 2, "only \(killedMidway) kills landed while ingest ran")
