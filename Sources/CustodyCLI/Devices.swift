@@ -29,13 +29,16 @@ struct DevicesImport: ParsableCommand {
     }
 
     func run() throws {
-        let (_, catalog) = try options.open()
+        let context = try options.open()
         var reports: [ImportReport] = []
+        var officers = Set<String>()
         for file in files {
-            let report = DeviceImport.run(path: file, catalog: catalog, zone: options.zone)
+            let (report, changed) = DeviceImport.run(path: file, catalog: context.catalog, zone: context.zone)
+            officers.formUnion(changed)
             if json { JSONLineWriter().write(report) } else { print(report.human) }
             reports.append(report)
         }
+        try context.relink(officers)
         let status = ImportReport.exitStatus(reports)
         if status != 0 { throw ExitCode(status) }
     }

@@ -37,15 +37,14 @@ struct Ingest: ParsableCommand {
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("Name at least one file or folder to ingest.") }
-        if let receivedAt, Timestamp.parse(receivedAt, zone: options.zone) == nil {
+        if let receivedAt, Timestamp.parse(receivedAt, zone: TimeZone(identifier: "UTC")!) == nil {
             throw ValidationError("--received-at '\(receivedAt)' is not a time: use ISO 8601, e.g. 2024-02-14T12:00:00Z.")
         }
     }
 
     func run() throws {
-        let (folder, catalog) = try options.open()
-        let naming = try FileNameConvention(timeZone: options.zone)
-        let ingestor = Ingestor(folder: folder, catalog: catalog, inspector: ClipInspector(naming: naming), logger: Logs.logger("custody.ingest"))
+        let context = try options.open()
+        let ingestor = try context.ingestor(logger: Logs.logger("custody.ingest"))
         try Reconcile.atStartUp(ingestor)
 
         let listing = SourceWalker.expand(paths.map(RawPath.init))
@@ -53,7 +52,7 @@ struct Ingest: ParsableCommand {
             Console.error("\(problem.path): \(problem.reason)")
         }
         let missing = listing.problems.contains { $0.reason == "no such file or folder" }
-        let received = receivedAt.flatMap { Timestamp.parse($0, zone: options.zone) }
+        let received = receivedAt.flatMap { Timestamp.parse($0, zone: context.zone) }
         let files = listing.files
         let (officer, device, move) = (officer, device, move)
         let request: @Sendable (RawPath) -> IngestRequest = { source in
@@ -61,9 +60,11 @@ struct Ingest: ParsableCommand {
         }
         let output = JSONLineWriter()
         var counts: [IngestResult.Status: Int] = [:]
+        var stored: [String] = []
         let progress = Progress(total: files.count, label: "ingested")
         OrderedParallel.forEach(count: files.count, width: 2, work: { ingestor.ingest(request(files[$0])) }) { _, result in
             counts[result.status, default: 0] += 1
+            if result.status == .ingested, let sha = result.sha256 { stored.append(sha) }
             if json {
                 output.write(result)
             } else {
@@ -79,6 +80,7 @@ struct Ingest: ParsableCommand {
             counts[status].map { "\($0) \(status.rawValue)" }
         }
         Console.error("custody ingest: \(files.count) file(s): " + (summary.isEmpty ? "nothing to do" : summary.joined(separator: ", ")))
+        try context.relink(try context.catalog.officers(ofClips: stored))
         if (counts[.failed] ?? 0) > 0 || missing {
             throw ExitCode(1)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CustodyCore
+import CustodyIngest
 import CustodyStore
 import Foundation
 import Logging
@@ -18,18 +19,51 @@ struct DataOptions: ParsableArguments {
         }
     }
 
-    var zone: TimeZone { tz.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")! }
-
-    func open() throws -> (DataFolder, Catalog) {
+    /// The data folder, its catalog and its configuration (`--tz` overrides the zone).
+    func open() throws -> Context {
         let path = DataFolder.resolve(data)
+        let folder: DataFolder
+        let catalog: Catalog
         do {
-            let folder = try DataFolder(path: path)
-            let catalog = try Catalog(path: folder.catalogPath)
-            return (folder, catalog)
+            folder = try DataFolder(path: path)
+            catalog = try Catalog(path: folder.catalogPath)
         } catch {
             Console.error("custody: cannot open the data folder \(path): \(error)")
             throw ExitCode(1)
         }
+        var config: CustodyConfiguration
+        do {
+            config = try ConfigFile.loadOrCreate(path: folder.configPath)
+        } catch {
+            Console.error("custody: \(error.description)")
+            throw ExitCode(1)
+        }
+        if let tz, let zone = TimeZone(identifier: tz) { config.timeZone = zone }
+        return Context(folder: folder, catalog: catalog, config: config)
+    }
+}
+
+/// What every command that touches stored data works with.
+struct Context {
+    let folder: DataFolder
+    let catalog: Catalog
+    let config: CustodyConfiguration
+
+    var zone: TimeZone { config.timeZone }
+
+    func naming() throws -> FileNameConvention {
+        try FileNameConvention(pattern: config.fileNamePattern, timeZone: config.timeZone)
+    }
+
+    func ingestor(logger: Logger) throws -> Ingestor {
+        Ingestor(folder: folder, catalog: catalog, inspector: ClipInspector(naming: try naming()), logger: logger)
+    }
+
+    /// Recomputes links and findings for these officers and says so on stderr.
+    func relink(_ officers: Set<String>) throws {
+        guard !officers.isEmpty else { return }
+        let summary = try catalog.relink(officers: officers, policy: config.policy, actor: "cli")
+        Console.error("custody: relinked \(officers.count) officer(s): \(summary.links) link(s), \(summary.findings) finding(s)")
     }
 }
 

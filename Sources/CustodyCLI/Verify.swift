@@ -16,7 +16,8 @@ struct Verify: ParsableCommand {
     var json = false
 
     func run() throws {
-        let (folder, catalog) = try options.open()
+        let context = try options.open()
+        let (folder, catalog) = (context.folder, context.catalog)
         let evidence = try catalog.allEvidence()
         var problems: [(item: String, problem: String)] = []
         let progress = Progress(total: evidence.count, label: "verified")

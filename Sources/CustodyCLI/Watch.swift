@@ -31,16 +31,16 @@ struct Watch: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (folder, catalog) = try options.open()
-        let inboxURL = inbox.map { URL(fileURLWithPath: $0) } ?? folder.inbox
+        let context = try options.open()
+        let inboxURL = inbox.map { URL(fileURLWithPath: $0) } ?? context.folder.inbox
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: inboxURL.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             Console.error("custody watch: \(inboxURL.path) is not a folder")
             throw ExitCode(1)
         }
         let logger = Logs.logger("custody.watch")
-        let ingestor = Ingestor(
-            folder: folder, catalog: catalog, inspector: ClipInspector(naming: try FileNameConvention(timeZone: options.zone)), logger: logger)
+        let ingestor = try context.ingestor(logger: logger)
+        let catalog = context.catalog, policy = context.config.policy
         try Reconcile.atStartUp(ingestor)
 
         var settings = InboxWatcher.Settings()
@@ -48,6 +48,10 @@ struct Watch: AsyncParsableCommand {
         settings.interval = interval
         let json = self.json
         let watcher = InboxWatcher(ingestor: ingestor, inbox: inboxURL, settings: settings, logger: logger) { result in
+            if result.status == .ingested, let sha = result.sha256,
+               let officers = try? catalog.officers(ofClips: [sha]), !officers.isEmpty {
+                _ = try? catalog.relink(officers: officers, policy: policy, actor: "watch")
+            }
             if json {
                 JSONLineWriter().write(result)
             } else {

@@ -5,8 +5,13 @@ public import Foundation
 /// `custody devices import`: the camera check-out log (SPEC §4) into the catalog, one
 /// transaction per file, then re-attribution of the clips it concerns.
 public enum DeviceImport {
-    public static func run(path: String, catalog: Catalog, zone: TimeZone, actor: String = "cli") -> ImportReport {
+    /// Imports one file. The report says what happened; `officers` are those whose clips
+    /// changed hands, to relink.
+    public static func run(path: String, catalog: Catalog, zone: TimeZone, actor: String = "cli")
+        -> (report: ImportReport, officers: Set<String>)
+    {
         var report = ImportReport(file: path)
+        var officers = Set<String>()
         do {
             let times = try TimeReader(zone: zone)
             let stop = try CSVFile.unterminatedQuoteLine(path: path)
@@ -30,7 +35,8 @@ public enum DeviceImport {
             report.new = new
             report.updated = updated
             let reattributed = try catalog.reattributeByCheckout(devices: Set(rows.map(\.deviceID)), actor: actor)
-            report.extra.append(("clips_attributed", reattributed))
+            officers.formUnion(reattributed.officers)
+            report.extra.append(("clips_attributed", reattributed.changed))
         } catch let failure as ColumnMap.Failure {
             report.fileError = failure.description
         } catch let failure as CSVFile.Failure {
@@ -38,6 +44,6 @@ public enum DeviceImport {
         } catch {
             report.fileError = "\(error)"
         }
-        return report
+        return (report, officers)
     }
 }

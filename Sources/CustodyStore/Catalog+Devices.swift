@@ -58,10 +58,11 @@ extension Catalog {
 
     /// Re-attributes clips of `devices` that have no officer of their own (unattributed, or
     /// attributed by an earlier check-out log) after the log changed. Returns how many changed.
-    public func reattributeByCheckout(devices: Set<String>, actor: String) throws -> Int {
-        guard !devices.isEmpty else { return 0 }
+    public func reattributeByCheckout(devices: Set<String>, actor: String) throws -> (changed: Int, officers: Set<String>) {
+        guard !devices.isEmpty else { return (0, []) }
         return try writer.write { db in
             var changed = 0
+            var officers = Set<String>()
             let rows = try Row.fetchAll(
                 db, sql: "SELECT sha256, device_id, start_time, officer_id FROM evidence WHERE (attribution IS NULL OR attribution = 'checkout') AND device_id IS NOT NULL AND start_time IS NOT NULL")
             for row in rows {
@@ -79,8 +80,10 @@ extension Catalog {
                     ("officer_id", officer.map { .string($0) } ?? .null), ("by", .string("checkout")),
                 ]))
                 changed += 1
+                if let current { officers.insert(current) }
+                if let officer { officers.insert(officer) }
             }
-            return changed
+            return (changed, officers)
         }
     }
 }

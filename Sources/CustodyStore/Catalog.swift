@@ -64,6 +64,9 @@ public final class Catalog: Sendable {
             var receipt = receipt
             receipt.duplicate = exists
             try receipt.insert(db)
+            try db.execute(
+                sql: "UPDATE evidence SET first_received_at = MIN(COALESCE(first_received_at, ?), ?) WHERE sha256 = ?",
+                arguments: [receipt.receivedAt.timeIntervalSince1970, receipt.receivedAt.timeIntervalSince1970, evidence.sha256])
             if let pendingID {
                 try db.execute(sql: "DELETE FROM pending_ingest WHERE id = ?", arguments: [pendingID])
             }

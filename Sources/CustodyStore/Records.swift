@@ -110,17 +110,24 @@ extension EvidenceRecord {
             officerID: row["officer_id"], attribution: row["attribution"])
     }
 
+    /// When recording ended, for linking: a truncated file counts only as far as its packets go.
+    var recordedEnd: Double? {
+        guard let start = probe.startTime?.timeIntervalSince1970 else { return nil }
+        let seconds = probe.integrity == .truncated ? (probe.packetDuration ?? probe.duration) : probe.duration
+        return seconds.map { start + $0 }
+    }
+
     func insert(_ db: Database) throws {
         let probeJSON = probe.jsonValue.rendered
         try db.execute(
             sql: """
                 INSERT INTO evidence (sha256, size, ext, location, stored_path, quarantine_reason, format_name, duration,
-                    start_time, time_source, device_id, officer_id, attribution, integrity, probe_json, stored_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    start_time, end_time, time_source, device_id, officer_id, attribution, integrity, probe_json, stored_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 sha256, size, ext, location.rawValue, storedPath, quarantineReason, probe.formatName, probe.duration,
-                probe.startTime?.timeIntervalSince1970, probe.timeSource?.rawValue, probe.deviceID, officerID,
+                probe.startTime?.timeIntervalSince1970, recordedEnd, probe.timeSource?.rawValue, probe.deviceID, officerID,
                 attribution, probe.integrity.rawValue, probeJSON, storedAt.timeIntervalSince1970,
             ])
     }

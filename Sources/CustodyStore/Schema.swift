@@ -16,6 +16,8 @@ extension Catalog {
                     format_name TEXT,
                     duration REAL,
                     start_time REAL,
+                    end_time REAL,
+                    first_received_at REAL,
                     time_source TEXT,
                     device_id TEXT,
                     officer_id TEXT,
@@ -88,6 +90,56 @@ extension Catalog {
                     receipt_json TEXT NOT NULL,
                     created_at REAL NOT NULL
                 );
+                """)
+        }
+        migrator.registerMigration("v2: dispatch rows, links, coverage, findings") { db in
+            try db.execute(sql: """
+                CREATE TABLE dispatch_rows (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    incident_id TEXT NOT NULL,
+                    officer_id TEXT NOT NULL,
+                    received_at REAL,
+                    dispatched_at REAL,
+                    arrived_at REAL,
+                    cleared_at REAL,
+                    category TEXT,
+                    priority TEXT,
+                    station TEXT,
+                    location TEXT,
+                    source TEXT NOT NULL,
+                    line INTEGER NOT NULL,
+                    imported_at REAL NOT NULL,
+                    UNIQUE (incident_id, officer_id)
+                );
+                CREATE INDEX dispatch_officer ON dispatch_rows(officer_id);
+
+                CREATE TABLE links (
+                    clip_id INTEGER NOT NULL,
+                    row_id INTEGER NOT NULL,
+                    PRIMARY KEY (clip_id, row_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX links_row ON links(row_id);
+
+                CREATE TABLE coverage (
+                    row_id INTEGER PRIMARY KEY,
+                    coverage REAL NOT NULL
+                );
+
+                CREATE TABLE findings (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    officer_id TEXT NOT NULL,
+                    incident_id TEXT,
+                    kind TEXT NOT NULL,
+                    start REAL NOT NULL,
+                    end REAL NOT NULL,
+                    window_start REAL,
+                    window_end REAL,
+                    coverage REAL,
+                    clip_sha256 TEXT
+                );
+                CREATE INDEX findings_officer ON findings(officer_id, start);
+                CREATE INDEX findings_incident ON findings(incident_id);
+                CREATE INDEX findings_start ON findings(start);
                 """)
         }
         return migrator

@@ -18,13 +18,13 @@ import Testing
         let ws = try Workspace()
         defer { ws.cleanUp() }
         let path = TestEnvironment.samples.appendingPathComponent("devices.csv").path
-        let first = DeviceImport.run(path: path, catalog: ws.catalog, zone: utc)
+        let first = DeviceImport.run(path: path, catalog: ws.catalog, zone: utc).report
         #expect(first.fileError == nil)
         #expect(first.rowsRead == 5)
         #expect(first.imported == 5)
         #expect(first.new == 5)
         #expect(first.rejected == 0)
-        let second = DeviceImport.run(path: path, catalog: ws.catalog, zone: utc)
+        let second = DeviceImport.run(path: path, catalog: ws.catalog, zone: utc).report
         #expect(second.new == 0)
         #expect(second.updated == 0)
         #expect(try ws.catalog.officer(device: "J0012345", at: Timestamp.parse("2024-02-14T05:00:00Z", zone: utc)!) == "012345")
@@ -36,7 +36,7 @@ import Testing
         let ws = try Workspace()
         defer { ws.cleanUp() }
         let path = try write("\u{FEFF}设备编号,警号,领用时间,归还时间\r\nJ7,070707,2024-02-14 08:00:00,2024-02-14 18:00:00\r\n", in: ws)
-        let report = DeviceImport.run(path: path, catalog: ws.catalog, zone: TimeZone(identifier: "Asia/Shanghai")!)
+        let report = DeviceImport.run(path: path, catalog: ws.catalog, zone: TimeZone(identifier: "Asia/Shanghai")!).report
         #expect(report.imported == 1)
         #expect(try ws.catalog.officer(device: "J7", at: Timestamp.parse("2024-02-14T00:30:00Z", zone: utc)!) == "070707")
         #expect(try ws.catalog.officer(device: "J7", at: Timestamp.parse("2024-02-13T23:30:00Z", zone: utc)!) == nil)
@@ -55,7 +55,7 @@ import Testing
             "J5,1,2024-01-01
 
             """
-        let report = DeviceImport.run(path: try write(text, in: ws), catalog: ws.catalog, zone: utc)
+        let report = DeviceImport.run(path: try write(text, in: ws), catalog: ws.catalog, zone: utc).report
         #expect(report.imported == 1)
         #expect(report.rejections.map(\.line) == [2, 3, 4, 7])
         #expect(report.rejections.map(\.reason.group) == [
@@ -74,7 +74,7 @@ import Testing
     func fileLevelProblemsImportNothing(text: String, message: String) throws {
         let ws = try Workspace()
         defer { ws.cleanUp() }
-        let report = DeviceImport.run(path: try write(text, in: ws), catalog: ws.catalog, zone: utc)
+        let report = DeviceImport.run(path: try write(text, in: ws), catalog: ws.catalog, zone: utc).report
         #expect(report.fileError?.contains(message) == true, "\(report.fileError ?? "no error")")
         #expect(ImportReport.exitStatus([report]) == 1)
     }
@@ -93,7 +93,7 @@ import Testing
         #expect(try ws.catalog.evidence(sha256: sha)?.attribution == nil)
 
         // The check-out log arrives afterwards: the clip (started 00:49Z) is attributed.
-        let report = DeviceImport.run(path: TestEnvironment.samples.appendingPathComponent("devices.csv").path, catalog: ws.catalog, zone: utc)
+        let report = DeviceImport.run(path: TestEnvironment.samples.appendingPathComponent("devices.csv").path, catalog: ws.catalog, zone: utc).report
         #expect(report.extra.first { $0.0 == "clips_attributed" }?.1 == 1)
         let evidence = try #require(try ws.catalog.evidence(sha256: sha))
         #expect(evidence.officerID == "012345")

@@ -1,0 +1,164 @@
+import ArgumentParser
+import CustodyCore
+import CustodyIngest
+import CustodyStore
+import Foundation
+
+/// `custody dispatch import [--tz ZONE] [--mapping FILE] [--json] CSV…`
+struct Dispatch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Dispatch (110 / CAD) records.",
+        subcommands: [DispatchImportCommand.self])
+}
+
+struct DispatchImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Load dispatch records (SPEC §3), then link them to footage.",
+        discussion: """
+            Prints a validation report per file: rows read, imported, rejected (grouped by reason, with \
+            line numbers), incidents new and updated, and after linking how many judged calls have footage. \
+            Exit status 0 when every row was valid; 3 when some rows were rejected (valid rows are kept); \
+            1 when nothing could be imported.
+            """)
+
+    @OptionGroup var options: DataOptions
+
+    @Option(help: ArgumentHelp("A JSON mapping for another CAD export's columns (SPEC §3).", valueName: "FILE"))
+    var mapping: String?
+
+    @Flag(help: "Print one JSON report per file, then a linking summary (JSON Lines).")
+    var json = false
+
+    @Argument(help: ArgumentHelp("Dispatch CSV files.", valueName: "CSV"))
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("Name at least one CSV file to import.") }
+    }
+
+    func run() throws {
+        let context = try options.open()
+        var map = DispatchImport.Mapping()
+        if let mapping {
+            do {
+                map = try DispatchImport.Mapping.load(path: mapping)
+            } catch {
+                Console.error("custody dispatch import: \(error.description)")
+                throw ExitCode(1)
+            }
+        }
+        var reports: [ImportReport] = []
+        var officers = Set<String>()
+        let output = JSONLineWriter()
+        for file in files {
+            let (report, changed) = DispatchImport.run(path: file, catalog: context.catalog, zone: context.zone, mapping: map)
+            officers.formUnion(changed)
+            reports.append(report)
+            if json { output.write(report) } else { print(report.human) }
+        }
+        if !officers.isEmpty {
+            try context.catalog.relink(officers: officers, policy: context.config.policy, actor: "cli")
+        }
+        let figures = try context.catalog.coverageFigures()
+        if json {
+            var o = JSONObjectBuilder()
+            o.add("judged_calls", figures.judged)
+            o.add("judged_calls_with_footage", figures.judgedWithFootage)
+            o.add("judged_calls_fully_covered", figures.fullyCovered)
+            o.add("unlinked_clips", figures.unlinkedClips)
+            o.add("unattributed_clips", figures.unattributedClips)
+            output.write(JSONValue.object([("linking", o.value)]))
+        } else {
+            print(LinkCommand.describe(figures))
+        }
+        let status = ImportReport.exitStatus(reports)
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// `custody link`: recompute every link and finding.
+struct LinkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "link",
+        abstract: "Recompute every clip↔incident link and every finding.")
+
+    @OptionGroup var options: DataOptions
+
+    func run() throws {
+        let context = try options.open()
+        let started = Date()
+        let summary = try context.catalog.relink(officers: nil, policy: context.config.policy, actor: "cli")
+        print("linked \(summary.officers) officer(s): \(summary.links) link(s), \(summary.findings) finding(s) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        print(Self.describe(try context.catalog.coverageFigures()))
+    }
+
+    static func describe(_ f: Catalog.CoverageFigures) -> String {
+        let share = f.judged > 0 ? String(format: " (%.1f%%)", 100 * Double(f.judgedWithFootage) / Double(f.judged)) : ""
+        return "judged calls: \(f.judged), with footage: \(f.judgedWithFootage)\(share), fully covered: \(f.fullyCovered); "
+            + "unlinked clips: \(f.unlinkedClips), unattributed clips: \(f.unattributedClips)"
+    }
+}
+
+/// `custody gaps [--json] [--incident ID] [--officer ID] [--since T] [--until T]`
+struct Gaps: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List findings (SPEC §7).")
+
+    @OptionGroup var options: DataOptions
+
+    @Flag(help: "Print one JSON object per finding (JSON Lines).")
+    var json = false
+
+    @Option(help: "Only this incident.")
+    var incident: String?
+
+    @Option(help: "Only this officer.")
+    var officer: String?
+
+    @Option(help: ArgumentHelp("Only findings that end at or after T (ISO 8601).", valueName: "T"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Only findings that start at or before T (ISO 8601).", valueName: "T"))
+    var until: String?
+
+    func validate() throws {
+        for (name, value) in [("--since", since), ("--until", until)] {
+            if let value, Timestamp.parse(value, zone: TimeZone(identifier: "UTC")!) == nil {
+                throw ValidationError("\(name) '\(value)' is not a time: use ISO 8601, e.g. 2024-02-14T00:00:00Z.")
+            }
+        }
+    }
+
+    func run() throws {
+        let context = try options.open()
+        let query = Catalog.FindingQuery(
+            incidentID: incident, officerID: officer,
+            since: since.flatMap { Timestamp.parse($0, zone: context.zone) },
+            until: until.flatMap { Timestamp.parse($0, zone: context.zone) })
+        let findings = try context.catalog.findings(query)
+        if json {
+            let output = JSONLineWriter()
+            findings.forEach(output.write)
+            return
+        }
+        guard !findings.isEmpty else {
+            print("no findings")
+            return
+        }
+        let header = ["incident", "officer", "kind", "start", "end", "seconds", "coverage"]
+        var table = [header]
+        for f in findings {
+            table.append([
+                f.incidentID ?? "-", f.officerID, f.kind.rawValue,
+                Timestamp.format(Date(timeIntervalSince1970: f.start)), Timestamp.format(Date(timeIntervalSince1970: f.end)),
+                String(f.seconds), f.coverage.map { String(format: "%.0f%%", $0 * 100) } ?? "-",
+            ])
+        }
+        let widths = header.indices.map { c in table.map { $0[c].count }.max() ?? 0 }
+        for row in table {
+            print(row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+        }
+        let kinds = Dictionary(grouping: findings, by: \.kind).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
+        print("\n\(findings.count) finding(s): \(kinds.joined(separator: ", "))")
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// The kinds of SPEC §7, in review priority order.
+public enum FindingKind: String, Sendable, Equatable, Hashable, CaseIterable, Comparable {
+    case noRecording = "no_recording"
+    case earlyStop = "early_stop"
+    case lateStart = "late_start"
+    case interruption
+    case lateUpload = "late_upload"
+
+    /// Lower is more urgent: no_recording > early_stop > late_start > interruption > late_upload.
+    public var priority: Int { Self.allCases.firstIndex(of: self)! }
+
+    public static func < (a: FindingKind, b: FindingKind) -> Bool { a.priority < b.priority }
+}
+
+/// One finding: a stretch of a call no camera recorded, or a clip handed in late.
+public struct Finding: Sendable, Equatable, Hashable {
+    public var incidentID: String?
+    public var officerID: String
+    public var kind: FindingKind
+    /// Seconds since 1970.
+    public var start: Double
+    public var end: Double
+    public var windowStart: Double?
+    public var windowEnd: Double?
+    /// Covered share of the window, 0…1 (coverage kinds only).
+    public var coverage: Double?
+    /// The clip concerned (late_upload only).
+    public var clipSHA256: String?
+
+    public init(
+        incidentID: String?, officerID: String, kind: FindingKind, start: Double, end: Double,
+        windowStart: Double? = nil, windowEnd: Double? = nil, coverage: Double? = nil, clipSHA256: String? = nil
+    ) {
+        self.incidentID = incidentID
+        self.officerID = officerID
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.windowStart = windowStart
+        self.windowEnd = windowEnd
+        self.coverage = coverage
+        self.clipSHA256 = clipSHA256
+    }
+
+    /// Whole seconds, as SPEC §7 prints them.
+    public var seconds: Int { Int((end - start).rounded()) }
+
+    /// The order `custody gaps` prints: incident, officer, kind, start.
+    public static func printOrder(_ a: Finding, _ b: Finding) -> Bool {
+        (a.incidentID ?? "", a.officerID, a.kind.rawValue, a.start) < (b.incidentID ?? "", b.officerID, b.kind.rawValue, b.start)
+    }
+}
+
+extension Finding: JSONLineConvertible {
+    /// SPEC §7's shape; late_upload lines carry clip_sha256 and no window fields.
+    public var jsonValue: JSONValue {
+        var o = JSONObjectBuilder()
+        o.add("incident_id", incidentID, null: true)
+        o.add("officer_id", officerID)
+        o.add("kind", kind.rawValue)
+        o.add("start", Timestamp.format(Date(timeIntervalSince1970: start)))
+        o.add("end", Timestamp.format(Date(timeIntervalSince1970: end)))
+        o.add("seconds", seconds)
+        if kind == .lateUpload {
+            o.add("clip_sha256", clipSHA256)
+        } else {
+            o.add("window_start", windowStart.map { Timestamp.format(Date(timeIntervalSince1970: $0)) })
+            o.add("window_end", windowEnd.map { Timestamp.format(Date(timeIntervalSince1970: $0)) })
+            o.add("coverage", coverage.map { ($0 * 100).rounded() / 100 })
+        }
+        return o.value
+    }
+}

@@ -1,0 +1,25 @@
+/// The numbers of SPEC §6–§7, in one place; the data folder's configuration may change them.
+public struct Policy: Sendable, Equatable {
+    public enum WindowStart: String, Sendable, Equatable {
+        case arrived
+        case dispatched
+    }
+
+    /// Clips whose gap is at most this many seconds are merged (cameras split long recordings).
+    public var mergeGapSeconds: Double = 2
+    /// An uncovered stretch at the window start longer than this is a late start.
+    public var lateStartSeconds: Double = 30
+    /// An uncovered stretch at the window end longer than this is an early stop.
+    public var earlyStopSeconds: Double = 30
+    /// An uncovered stretch inside the window longer than this is an interruption.
+    public var interruptionSeconds: Double = 10
+    /// A clip first received more than this long after it ended is a late upload.
+    public var lateUploadSeconds: Double = 24 * 3600
+    /// A clip links to a call whose [dispatched (else arrived) − before, cleared + after] it overlaps.
+    public var linkBeforeSeconds: Double = 5 * 60
+    public var linkAfterSeconds: Double = 10 * 60
+    /// The required window starts on arrival (default) or on dispatch.
+    public var windowStart: WindowStart = .arrived
+
+    public init() {}
+}

@@ -1,0 +1,73 @@
+public import Foundation
+
+/// One officer on one incident, from a dispatch (110 / CAD) export (SPEC §3).
+public struct DispatchRow: Sendable, Equatable, Hashable {
+    public var incidentID: String
+    public var officerID: String
+    public var receivedAt: Date?
+    public var dispatchedAt: Date?
+    public var arrivedAt: Date?
+    public var clearedAt: Date?
+    public var category: String?
+    public var priority: String?
+    public var station: String?
+    public var location: String?
+
+    public init(
+        incidentID: String, officerID: String, receivedAt: Date? = nil, dispatchedAt: Date? = nil,
+        arrivedAt: Date? = nil, clearedAt: Date? = nil, category: String? = nil, priority: String? = nil,
+        station: String? = nil, location: String? = nil
+    ) {
+        self.incidentID = incidentID
+        self.officerID = officerID
+        self.receivedAt = receivedAt
+        self.dispatchedAt = dispatchedAt
+        self.arrivedAt = arrivedAt
+        self.clearedAt = clearedAt
+        self.category = category
+        self.priority = priority
+        self.station = station
+        self.location = location
+    }
+
+    /// Judged calls have both an arrival and a clearance (SPEC §7).
+    public var isJudged: Bool { arrivedAt != nil && clearedAt != nil }
+
+    public static let columns = [
+        ColumnSpec("incident_id", aliases: ["警情编号"], required: true),
+        ColumnSpec("officer_id", aliases: ["警号"], required: true),
+        ColumnSpec("received_at", aliases: ["接警时间"]),
+        ColumnSpec("dispatched_at", aliases: ["派警时间"]),
+        ColumnSpec("arrived_at", aliases: ["到达时间", "到场时间"]),
+        ColumnSpec("cleared_at", aliases: ["处警结束时间", "结束时间"]),
+        ColumnSpec("category", aliases: ["警情类别"]),
+        ColumnSpec("priority", aliases: ["警情级别"]),
+        ColumnSpec("station", aliases: ["派出所", "处警单位"]),
+        ColumnSpec("location", aliases: ["地址", "发案地点"]),
+    ]
+
+    /// Validates one row (SPEC §3): required values present, every time readable, and the
+    /// call not cleared before the officer arrived or was dispatched.
+    public static func parse(
+        _ fields: [String], columns: ColumnMap, times: TimeReader, nullValues: Set<String> = []
+    ) -> Result<DispatchRow, RejectionReason> {
+        func value(_ c: String) -> String? { columns.value(c, in: fields, nullValues: nullValues) }
+        guard let incident = value("incident_id") else { return .failure(.missing("incident_id")) }
+        guard let officer = value("officer_id") else { return .failure(.missing("officer_id")) }
+        var parsed: [String: Date] = [:]
+        for column in ["received_at", "dispatched_at", "arrived_at", "cleared_at"] {
+            guard let text = value(column) else { continue }
+            guard let date = times.read(text) else { return .failure(.badTime(column, text)) }
+            parsed[column] = date
+        }
+        let row = DispatchRow(
+            incidentID: incident, officerID: officer, receivedAt: parsed["received_at"],
+            dispatchedAt: parsed["dispatched_at"], arrivedAt: parsed["arrived_at"], clearedAt: parsed["cleared_at"],
+            category: value("category"), priority: value("priority"), station: value("station"), location: value("location"))
+        if let cleared = row.clearedAt {
+            if let arrived = row.arrivedAt, cleared < arrived { return .failure(.order("cleared_at", "arrived_at")) }
+            if let dispatched = row.dispatchedAt, cleared < dispatched { return .failure(.order("cleared_at", "dispatched_at")) }
+        }
+        return .success(row)
+    }
+}

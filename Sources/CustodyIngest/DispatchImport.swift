@@ -1,0 +1,100 @@
+public import CustodyCore
+public import CustodyStore
+public import Foundation
+
+/// `custody dispatch import`: dispatch (110 / CAD) CSVs into the catalog (SPEC §3), one
+/// transaction per file, with a validation report.
+public enum DispatchImport {
+    /// A `--mapping FILE` for another CAD export's columns, null markers and time formats.
+    public struct Mapping: Sendable, Equatable, Decodable {
+        public var columns: [String: String]
+        public var nullValues: [String]
+        public var timeFormats: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case columns
+            case nullValues = "null_values"
+            case timeFormats = "time_formats"
+        }
+
+        public init(columns: [String: String] = [:], nullValues: [String] = [], timeFormats: [String] = []) {
+            self.columns = columns
+            self.nullValues = nullValues
+            self.timeFormats = timeFormats
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            columns = try c.decodeIfPresent([String: String].self, forKey: .columns) ?? [:]
+            nullValues = try c.decodeIfPresent([String].self, forKey: .nullValues) ?? []
+            timeFormats = try c.decodeIfPresent([String].self, forKey: .timeFormats) ?? []
+        }
+
+        public struct Failure: Error, Sendable, CustomStringConvertible {
+            public var description: String
+        }
+
+        public static func load(path: String) throws(Failure) -> Mapping {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw Failure(description: "mapping file \(path) cannot be read.")
+            }
+            let mapping: Mapping
+            do {
+                mapping = try JSONDecoder().decode(Mapping.self, from: data)
+            } catch {
+                throw Failure(description: "mapping file \(path) is not a JSON object with columns, null_values and time_formats.")
+            }
+            let known = Set(DispatchRow.columns.map(\.name))
+            if let unknown = mapping.columns.keys.sorted().first(where: { !known.contains($0) }) {
+                throw Failure(description: "mapping file \(path) maps unknown column '\(unknown)'; known: \(known.sorted().joined(separator: ", ")).")
+            }
+            do {
+                _ = try TimeReader(zone: .gmt, formats: mapping.timeFormats)
+            } catch {
+                throw Failure(description: "mapping file \(path): \(error)")
+            }
+            return mapping
+        }
+    }
+
+    /// Imports one file. The report says what happened; `officers` are the ones to relink.
+    public static func run(path: String, catalog: Catalog, zone: TimeZone, mapping: Mapping = Mapping(), actor: String = "cli")
+        -> (report: ImportReport, officers: Set<String>)
+    {
+        var report = ImportReport(file: path)
+        do {
+            let times = try TimeReader(zone: zone, formats: mapping.timeFormats)
+            let nulls = Set(mapping.nullValues)
+            let stop = try CSVFile.unterminatedQuoteLine(path: path)
+            var columns: ColumnMap? = nil
+            var rows: [(line: Int, row: DispatchRow)] = []
+            try CSVFile.read(path: path, stopLine: stop, header: { header in
+                columns = try ColumnMap(header: header, specs: DispatchRow.columns, mapping: mapping.columns)
+            }, row: { line, fields in
+                report.rowsRead += 1
+                switch DispatchRow.parse(fields, columns: columns!, times: times, nullValues: nulls) {
+                case .success(let row): rows.append((line, row))
+                case .failure(let reason): report.rejections.append((line, reason))
+                }
+            })
+            if let stop {
+                report.rowsRead += 1
+                report.rejections.append((stop, .other("unterminated quote: this row and every line after it cannot be read")))
+            }
+            let upsert = try catalog.upsertDispatch(rows, source: (path as NSString).lastPathComponent, actor: actor)
+            report.imported = rows.count
+            report.new = upsert.new
+            report.updated = upsert.updated
+            report.extra.append(("incidents_new", upsert.newIncidents))
+            report.extra.append(("incidents_updated", upsert.updatedIncidents))
+            return (report, upsert.officers)
+        } catch let failure as ColumnMap.Failure {
+            report.fileError = failure.description
+        } catch let failure as CSVFile.Failure {
+            report.fileError = failure.description
+        } catch {
+            report.fileError = "\(error)"
+        }
+        return (report, [])
+    }
+}

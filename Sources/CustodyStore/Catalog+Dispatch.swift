@@ -1,0 +1,94 @@
+public import CustodyCore
+import Foundation
+internal import GRDB
+
+extension Catalog {
+    /// What an import changed.
+    public struct DispatchUpsert: Sendable, Equatable {
+        public var new = 0
+        public var updated = 0
+        public var unchanged = 0
+        public var newIncidents = 0
+        public var updatedIncidents = 0
+        /// Officers whose rows changed (old and new officer alike), for relinking.
+        public var officers: Set<String> = []
+    }
+
+    /// Inserts or updates dispatch rows keyed by (incident, officer), in one transaction.
+    public func upsertDispatch(_ rows: [(line: Int, row: DispatchRow)], source: String, actor: String) throws -> DispatchUpsert {
+        try writer.write { db in
+            var result = DispatchUpsert()
+            var touchedIncidents: [String: Bool] = [:]  // incident → existed before this import
+            var changedIncidents = Set<String>()
+            let now = Date().timeIntervalSince1970
+            for (line, row) in rows {
+                if touchedIncidents[row.incidentID] == nil {
+                    touchedIncidents[row.incidentID] = try Bool.fetchOne(
+                        db, sql: "SELECT EXISTS (SELECT 1 FROM dispatch_rows WHERE incident_id = ?)", arguments: [row.incidentID]) ?? false
+                }
+                let values = Self.values(row)
+                if let existing = try Row.fetchOne(
+                    db, sql: "SELECT * FROM dispatch_rows WHERE incident_id = ? AND officer_id = ?", arguments: [row.incidentID, row.officerID])
+                {
+                    if Self.dispatchRow(existing) == row {
+                        result.unchanged += 1
+                        continue
+                    }
+                    try db.execute(
+                        sql: """
+                            UPDATE dispatch_rows SET received_at = ?, dispatched_at = ?, arrived_at = ?, cleared_at = ?, category = ?,
+                                priority = ?, station = ?, location = ?, source = ?, line = ?, imported_at = ?
+                            WHERE incident_id = ? AND officer_id = ?
+                            """,
+                        arguments: StatementArguments(values + [source, line, now, row.incidentID, row.officerID]))
+                    result.updated += 1
+                } else {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO dispatch_rows (received_at, dispatched_at, arrived_at, cleared_at, category, priority, station,
+                                location, source, line, imported_at, incident_id, officer_id)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: StatementArguments(values + [source, line, now, row.incidentID, row.officerID]))
+                    result.new += 1
+                    try db.execute(sql: "INSERT OR IGNORE INTO officers (id) VALUES (?)", arguments: [row.officerID])
+                }
+                result.officers.insert(row.officerID)
+                changedIncidents.insert(row.incidentID)
+            }
+            result.newIncidents = touchedIncidents.values.filter { !$0 }.count
+            // Incidents that existed and had a row added or changed.
+            result.updatedIncidents = changedIncidents.filter { touchedIncidents[$0] == true }.count
+            if result.new + result.updated > 0 {
+                try AuditLog.append(db, actor: actor, action: "dispatch-imported", subject: source, detail: .object([
+                    ("new", .int(Int64(result.new))), ("updated", .int(Int64(result.updated))),
+                ]))
+            }
+            return result
+        }
+    }
+
+    private static func values(_ row: DispatchRow) -> [(any DatabaseValueConvertible)?] {
+        [row.receivedAt?.timeIntervalSince1970, row.dispatchedAt?.timeIntervalSince1970, row.arrivedAt?.timeIntervalSince1970,
+         row.clearedAt?.timeIntervalSince1970, row.category, row.priority, row.station, row.location]
+    }
+
+    static func dispatchRow(_ r: Row) -> DispatchRow {
+        func date(_ column: String) -> Date? { (r[column] as Double?).map { Date(timeIntervalSince1970: $0) } }
+        return DispatchRow(
+            incidentID: r["incident_id"], officerID: r["officer_id"], receivedAt: date("received_at"),
+            dispatchedAt: date("dispatched_at"), arrivedAt: date("arrived_at"), clearedAt: date("cleared_at"),
+            category: r["category"], priority: r["priority"], station: r["station"], location: r["location"])
+    }
+
+    public func dispatchRowCount() throws -> Int {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dispatch_rows") ?? 0 }
+    }
+
+    public func dispatchRows(incident: String) throws -> [DispatchRow] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM dispatch_rows WHERE incident_id = ? ORDER BY officer_id", arguments: [incident])
+                .map(Self.dispatchRow)
+        }
+    }
+}
