@@ -164,3 +164,23 @@ extension Array {
         stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
     }
 }
+
+extension Catalog {
+    /// Incident ids each stored clip links to, keyed by the name it was first handed in under.
+    public func linkedIncidentsByOriginalName() throws -> [String: [String]] {
+        try writer.read { db in
+            var result: [String: [String]] = [:]
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT (SELECT original_name FROM receipts r WHERE r.sha256 = e.sha256 ORDER BY r.id LIMIT 1) AS name, d.incident_id
+                FROM evidence e LEFT JOIN links l ON l.clip_id = e.rowid LEFT JOIN dispatch_rows d ON d.id = l.row_id
+                WHERE e.location = 'vault'
+                """)
+            for row in rows {
+                let name: String = row["name"]
+                let incident: String? = row["incident_id"]
+                result[name, default: []].append(contentsOf: incident.map { [$0] } ?? [])
+            }
+            return result.mapValues { Array(Set($0)).sorted() }
+        }
+    }
+}

@@ -30,6 +30,11 @@ public enum Linker {
         public var clipID: Int64
         /// Index into the `rows` passed in.
         public var row: Int
+
+        public init(clipID: Int64, row: Int) {
+            self.clipID = clipID
+            self.row = row
+        }
     }
 
     public struct Outcome: Sendable, Equatable {

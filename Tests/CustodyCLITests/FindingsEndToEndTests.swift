@@ -1,0 +1,141 @@
+import CustodyStore
+import CustodyTestSupport
+import Foundation
+import Testing
+
+/// Issue 4 end to end: the samples give exactly the findings samples/README.md promises.
+@Suite struct FindingsEndToEndTests {
+    static let custody = TestEnvironment.custodyBinary
+    static let receivedAt = "2024-02-14T12:00:00Z"
+
+    /// A data folder configured for the samples' zone, with the footage ingested.
+    static func ingestedSamples(_ dir: URL) throws -> String {
+        let data = dir.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try Data("time_zone = \"Asia/Shanghai\"\n".utf8).write(to: data.appendingPathComponent("config.toml"))
+        let ingest = try Run.program(custody, ["ingest", "--data", data.path, "--received-at", receivedAt, TestEnvironment.footage.path])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        return data.path
+    }
+
+    /// JSON lines as canonical text (sorted keys, numbers as parsed) for set comparison.
+    static func canonical(_ text: String) throws -> [String] {
+        try text.split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
+            return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        }
+    }
+
+    static var expected: [String] {
+        get throws { try canonical(String(contentsOf: TestEnvironment.samples.appendingPathComponent("expected-findings.jsonl"), encoding: .utf8)) }
+    }
+
+    @Test func samplesYieldExactlyTheExpectedFindings() throws {
+        let dir = try TestEnvironment.temporaryFolder("e2e")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try Self.ingestedSamples(dir)
+        let imported = try Run.program(Self.custody, ["dispatch", "import", "--data", data, TestEnvironment.samples.appendingPathComponent("dispatch.csv").path])
+        #expect(imported.status == 0, "\(imported.stdout)\(imported.stderr)")
+        #expect(imported.stdout.contains("15 rows read, 15 imported"))
+        #expect(imported.stdout.contains("judged calls: 13, with footage: 11"))
+        let gaps = try Run.program(Self.custody, ["gaps", "--data", data, "--json"])
+        #expect(gaps.status == 0)
+        #expect(try Self.canonical(gaps.stdout) == Self.expected)
+
+        // Filters narrow the list.
+        let one = try Run.program(Self.custody, ["gaps", "--data", data, "--json", "--officer", "034567", "--since", "2024-02-14T02:00:00Z"])
+        // --since keeps findings that end at or after T: the early stop ending exactly at 02:00,
+        // the interruption and the no_recording.
+        #expect(one.stdoutLines.map { $0.contains("early_stop") || $0.contains("interruption") || $0.contains("no_recording") } == [true, true, true])
+        let later = try Run.program(Self.custody, ["gaps", "--data", data, "--json", "--officer", "034567", "--since", "2024-02-14T02:00:01Z"])
+        #expect(later.stdoutLines.count == 2)
+        let incident = try Run.program(Self.custody, ["gaps", "--data", data, "--json", "--incident", "110-20240214-0008"])
+        #expect(incident.stdoutLines.count == 1)
+        #expect(incident.stdout.contains("late_start"))
+    }
+
+    @Test func chineseHeadersAndLocalTimesYieldTheSame() throws {
+        let dir = try TestEnvironment.temporaryFolder("e2e-zh")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try Self.ingestedSamples(dir)
+        let imported = try Run.program(Self.custody, ["dispatch", "import", "--data", data, "--tz", "Asia/Shanghai", TestEnvironment.samples.appendingPathComponent("dispatch-zh.csv").path])
+        #expect(imported.status == 0, "\(imported.stdout)\(imported.stderr)")
+        let gaps = try Run.program(Self.custody, ["gaps", "--data", data, "--json"])
+        #expect(try Self.canonical(gaps.stdout) == Self.expected)
+        // Importing the English file over it changes nothing: the same calls, the same instants.
+        let again = try Run.program(Self.custody, ["dispatch", "import", "--data", data, TestEnvironment.samples.appendingPathComponent("dispatch.csv").path])
+        #expect(again.stdout.contains("0 new, 0 updated, 15 unchanged"))
+    }
+
+    @Test func linksMatchTheOracleAndRelinkingTwiceChangesNothing() throws {
+        let dir = try TestEnvironment.temporaryFolder("e2e-links")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try Self.ingestedSamples(dir)
+        _ = try Run.program(Self.custody, ["dispatch", "import", "--data", data, TestEnvironment.samples.appendingPathComponent("dispatch.csv").path])
+        let catalog = try Catalog(path: data + "/custody.sqlite")
+        let expectedLines = try String(contentsOf: TestEnvironment.samples.appendingPathComponent("expected-links.jsonl"), encoding: .utf8)
+        var expected: [String: [String]] = [:]
+        for line in expectedLines.split(separator: "\n") {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            expected[object["clip"] as! String] = (object["incidents"] as! [String]).sorted()
+        }
+        let actual = try catalog.linkedIncidentsByOriginalName()
+        for (clip, incidents) in expected {
+            #expect(actual[clip, default: []].sorted() == incidents, "\(clip)")
+        }
+
+        let before = try catalog.findings()
+        let first = try Run.program(Self.custody, ["link", "--data", data])
+        let second = try Run.program(Self.custody, ["link", "--data", data])
+        #expect(first.status == 0 && second.status == 0)
+        #expect(try catalog.findings() == before)
+        #expect(try catalog.linkedIncidentsByOriginalName() == actual)
+        #expect(first.stdout.components(separatedBy: " in ").first == second.stdout.components(separatedBy: " in ").first)
+    }
+
+    @Test func theSacramentoExportLoadsThroughItsMapping() throws {
+        let dir = try TestEnvironment.temporaryFolder("sacramento")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = TestEnvironment.corpus.appendingPathComponent("cad/sacramento_pd_dispatch_jan2019.csv").path
+        let mapping = TestEnvironment.samples.appendingPathComponent("mappings/sacramento.json").path
+        let result = try Run.program(Self.custody, [
+            "dispatch", "import", "--data", dir.appendingPathComponent("data").path, "--tz", "America/Los_Angeles",
+            "--mapping", mapping, "--json", csv,
+        ], timeout: 300)
+        // Some rows rejected, valid rows kept.
+        #expect(result.status == 3, "\(result.stderr)")
+        let lines = result.stdoutLines
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        // Pinned against tools/cad-expectations.py, an independent reading of SPEC §3.
+        #expect(report["rows"] as? Int == 25_000)
+        #expect(report["imported"] as? Int == 18_511)
+        #expect(report["rejected"] as? Int == 6_489)
+        let byReason = try #require(report["rejected_by_reason"] as? [String: [Int]])
+        #expect(Array(byReason.keys) == ["officer_id is missing"])
+        #expect(byReason["officer_id is missing"]?.prefix(5) == [2, 4, 5, 12, 14])
+        #expect(report["incidents_new"] as? Int == 18_511)
+        let linking = try #require((try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])?["linking"] as? [String: Any])
+        #expect(linking["judged_calls"] as? Int == 17_386)
+        #expect(linking["judged_calls_with_footage"] as? Int == 0)  // no footage in this test
+    }
+
+    @Test(arguments: [
+        ("unterminated", "incident_id,officer_id,arrived_at,cleared_at\n1,A,2024-02-14 10:00:00,2024-02-14 11:00:00\n\"2,B,2024-02-14 10:00:00,2024-02-14 11:00:00\n3,C,,\n", Int32(3), "line 3: unterminated quote", 1),
+        ("missing column", "incident,officer_id\n1,A\n", 1, "lacks the required column incident_id", 0),
+        ("bad time", "incident_id,officer_id,arrived_at\n1,A,yesterday\n2,B,2024-02-14 10:00:00\n", 3, "line 2: arrived_at 'yesterday' is not a time", 1),
+        ("cleared before arrived", "incident_id,officer_id,arrived_at,cleared_at\n1,A,2024-02-14 10:00:00,2024-02-14 09:00:00\n2,B,2024-02-14 10:00:00,2024-02-14 11:00:00\n", 3, "line 2: cleared_at is before arrived_at", 1),
+        ("duplicate header", "incident_id,officer_id,officer_id\n1,A,B\n", 1, "names 'officer_id' twice", 0),
+        ("empty file", "", 1, "has no header row", 0),
+    ])
+    func malformedCSVGetsAClearMessageAndValidRowsAreKept(name: String, text: String, status: Int32, message: String, kept: Int) throws {
+        let dir = try TestEnvironment.temporaryFolder("csv")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("\(name.replacingOccurrences(of: " ", with: "-")).csv")
+        try Data(text.utf8).write(to: file)
+        let data = dir.appendingPathComponent("data").path
+        let result = try Run.program(Self.custody, ["dispatch", "import", "--data", data, file.path])
+        #expect(result.status == status, "\(name): \(result.stdout)")
+        #expect(result.stdout.contains(message), "\(name): \(result.stdout)")
+        #expect(try Catalog(path: data + "/custody.sqlite").dispatchRowCount() == kept, "\(name)")
+    }
+}
