@@ -84,6 +84,12 @@ let package = Package(
             dependencies: ["CustodyCLI"],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "custody-seed",
+            dependencies: ["CustodyStore"],
+            path: "tools/bench/seed",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CustodyTestSupport",
             path: "Tests/CustodyTestSupport",

@@ -62,8 +62,10 @@ struct Context {
     /// Recomputes links and findings for these officers and says so on stderr.
     func relink(_ officers: Set<String>) throws {
         guard !officers.isEmpty else { return }
+        let started = Date()
         let summary = try catalog.relink(officers: officers, policy: config.policy, actor: "cli")
-        Console.error("custody: relinked \(officers.count) officer(s): \(summary.links) link(s), \(summary.findings) finding(s)")
+        let ms = Int(Date().timeIntervalSince(started) * 1000)
+        Console.error("custody: relinked \(officers.count) officer(s) in \(ms) ms: \(summary.links) link(s), \(summary.findings) finding(s)")
     }
 }
 

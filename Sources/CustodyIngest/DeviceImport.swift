@@ -14,22 +14,9 @@ public enum DeviceImport {
         var officers = Set<String>()
         do {
             let times = try TimeReader(zone: zone)
-            let stop = try CSVFile.unterminatedQuoteLine(path: path)
-            var columns: ColumnMap? = nil
-            var rows: [DeviceCheckout] = []
-            try CSVFile.read(path: path, stopLine: stop, header: { header in
-                columns = try ColumnMap(header: header, specs: DeviceCheckout.columns)
-            }, row: { line, fields in
-                report.rowsRead += 1
-                switch DeviceCheckout.parse(fields, columns: columns!, times: times) {
-                case .success(let checkout): rows.append(checkout)
-                case .failure(let reason): report.rejections.append((line, reason))
-                }
-            })
-            if let stop {
-                report.rowsRead += 1
-                report.rejections.append((stop, .other("unterminated quote: this row and every line after it cannot be read")))
-            }
+            let rows = try TabularImport.rows(path: path, specs: DeviceCheckout.columns, report: &report) { fields, columns in
+                DeviceCheckout.parse(fields, columns: columns, times: times)
+            }.map(\.row)
             let (new, updated) = try catalog.upsertCheckouts(rows, actor: actor, source: (path as NSString).lastPathComponent)
             report.imported = rows.count
             report.new = new
@@ -37,12 +24,8 @@ public enum DeviceImport {
             let reattributed = try catalog.reattributeByCheckout(devices: Set(rows.map(\.deviceID)), actor: actor)
             officers.formUnion(reattributed.officers)
             report.extra.append(("clips_attributed", reattributed.changed))
-        } catch let failure as ColumnMap.Failure {
-            report.fileError = failure.description
-        } catch let failure as CSVFile.Failure {
-            report.fileError = failure.description
         } catch {
-            report.fileError = "\(error)"
+            TabularImport.fail(error, into: &report)
         }
         return (report, officers)
     }

@@ -65,21 +65,8 @@ public enum DispatchImport {
         do {
             let times = try TimeReader(zone: zone, formats: mapping.timeFormats)
             let nulls = Set(mapping.nullValues)
-            let stop = try CSVFile.unterminatedQuoteLine(path: path)
-            var columns: ColumnMap? = nil
-            var rows: [(line: Int, row: DispatchRow)] = []
-            try CSVFile.read(path: path, stopLine: stop, header: { header in
-                columns = try ColumnMap(header: header, specs: DispatchRow.columns, mapping: mapping.columns)
-            }, row: { line, fields in
-                report.rowsRead += 1
-                switch DispatchRow.parse(fields, columns: columns!, times: times, nullValues: nulls) {
-                case .success(let row): rows.append((line, row))
-                case .failure(let reason): report.rejections.append((line, reason))
-                }
-            })
-            if let stop {
-                report.rowsRead += 1
-                report.rejections.append((stop, .other("unterminated quote: this row and every line after it cannot be read")))
+            let rows = try TabularImport.rows(path: path, specs: DispatchRow.columns, mapping: mapping.columns, report: &report) { fields, columns in
+                DispatchRow.parse(fields, columns: columns, times: times, nullValues: nulls)
             }
             let upsert = try catalog.upsertDispatch(rows, source: (path as NSString).lastPathComponent, actor: actor)
             report.imported = rows.count
@@ -88,12 +75,8 @@ public enum DispatchImport {
             report.extra.append(("incidents_new", upsert.newIncidents))
             report.extra.append(("incidents_updated", upsert.updatedIncidents))
             return (report, upsert.officers)
-        } catch let failure as ColumnMap.Failure {
-            report.fileError = failure.description
-        } catch let failure as CSVFile.Failure {
-            report.fileError = failure.description
         } catch {
-            report.fileError = "\(error)"
+            TabularImport.fail(error, into: &report)
         }
         return (report, [])
     }

@@ -122,7 +122,8 @@ extension Catalog {
 
                 CREATE TABLE coverage (
                     row_id INTEGER PRIMARY KEY,
-                    coverage REAL NOT NULL
+                    coverage REAL NOT NULL,
+                    findings INTEGER NOT NULL DEFAULT 0
                 );
 
                 CREATE TABLE findings (
@@ -140,6 +141,10 @@ extension Catalog {
                 CREATE INDEX findings_officer ON findings(officer_id, start);
                 CREATE INDEX findings_incident ON findings(incident_id);
                 CREATE INDEX findings_start ON findings(start);
+
+                -- Linking reads every stored clip's interval by officer: straight from this index.
+                CREATE INDEX evidence_link ON evidence(officer_id, start_time, end_time, first_received_at)
+                    WHERE location = 'vault';
                 """)
         }
         return migrator
