@@ -35,7 +35,7 @@ struct DevicesImport: ParsableCommand {
         for file in files {
             let (report, changed) = DeviceImport.run(path: file, catalog: context.catalog, zone: context.zone)
             officers.formUnion(changed)
-            if json { JSONLineWriter().write(report) } else { print(report.human) }
+            if json { JSONLineWriter().write(report) } else { Console.out(report.human) }
             reports.append(report)
         }
         try context.relink(officers)

@@ -55,7 +55,7 @@ struct DispatchImportCommand: ParsableCommand {
             let (report, changed) = DispatchImport.run(path: file, catalog: context.catalog, zone: context.zone, mapping: map)
             officers.formUnion(changed)
             reports.append(report)
-            if json { output.write(report) } else { print(report.human) }
+            if json { output.write(report) } else { Console.out(report.human) }
         }
         if !officers.isEmpty {
             try context.catalog.relink(officers: officers, policy: context.config.policy, actor: "cli")
@@ -70,7 +70,7 @@ struct DispatchImportCommand: ParsableCommand {
             o.add("unattributed_clips", figures.unattributedClips)
             output.write(JSONValue.object([("linking", o.value)]))
         } else {
-            print(LinkCommand.describe(figures))
+            Console.out(LinkCommand.describe(figures))
         }
         let status = ImportReport.exitStatus(reports)
         if status != 0 { throw ExitCode(status) }
@@ -89,8 +89,8 @@ struct LinkCommand: ParsableCommand {
         let context = try options.open()
         let started = Date()
         let summary = try context.catalog.relink(officers: nil, policy: context.config.policy, actor: "cli")
-        print("linked \(summary.officers) officer(s): \(summary.links) link(s), \(summary.findings) finding(s) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-        print(Self.describe(try context.catalog.coverageFigures()))
+        Console.out("linked \(summary.officers) officer(s): \(summary.links) link(s), \(summary.findings) finding(s) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        Console.out(Self.describe(try context.catalog.coverageFigures()))
     }
 
     static func describe(_ f: Catalog.CoverageFigures) -> String {
@@ -142,7 +142,7 @@ struct Gaps: ParsableCommand {
             return
         }
         guard !findings.isEmpty else {
-            print("no findings")
+            Console.out("no findings")
             return
         }
         let header = ["incident", "officer", "kind", "start", "end", "seconds", "coverage"]
@@ -156,9 +156,9 @@ struct Gaps: ParsableCommand {
         }
         let widths = header.indices.map { c in table.map { $0[c].count }.max() ?? 0 }
         for row in table {
-            print(row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            Console.out(row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  "))
         }
         let kinds = Dictionary(grouping: findings, by: \.kind).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
-        print("\n\(findings.count) finding(s): \(kinds.joined(separator: ", "))")
+        Console.out("\n\(findings.count) finding(s): \(kinds.joined(separator: ", "))")
     }
 }

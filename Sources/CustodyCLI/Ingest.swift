@@ -71,7 +71,7 @@ struct Ingest: ParsableCommand {
                 var line = "\(result.status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(result.path)"
                 if let sha = result.sha256 { line += "  \(sha.prefix(12))…" }
                 if let reason = result.reason { line += "  (\(reason))" }
-                print(line)
+                Console.out(line)
             }
             progress.step(bytes: result.size ?? 0)
         }

@@ -8,8 +8,13 @@ final class JSONLineWriter {
     }
 }
 
-/// Diagnostics and progress go to stderr.
+/// Human output goes to stdout a line at a time (unbuffered, so it interleaves in order with
+/// stderr's progress in a pipe); diagnostics and progress go to stderr.
 enum Console {
+    static func out(_ message: String) {
+        FileHandle.standardOutput.write(Data((message + "\n").utf8))
+    }
+
     static func error(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }

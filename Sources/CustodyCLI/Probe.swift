@@ -78,7 +78,7 @@ public struct Probe: ParsableCommand {
             if json {
                 output.write(record)
             } else {
-                print(HumanFormat.describe(record))
+                Console.out(HumanFormat.describe(record))
             }
             progress.step()
         }

@@ -47,7 +47,7 @@ struct Verify: ParsableCommand {
                 o.add("problem", p.problem)
                 output.write(o.value)
             } else {
-                print("\(p.item): \(p.problem)")
+                Console.out("\(p.item): \(p.problem)")
             }
         }
         try catalog.audit(actor: "cli", action: "verified", subject: "vault", detail: .object([
