@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -66,10 +68,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CustodyServer",
+            dependencies: [
+                "CustodyCore",
+                "CustodyStore",
+                "CustodyIngest",
+                "MediaProbe",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CustodyCLI",
             dependencies: [
                 "CustodyCore",
                 "CustodyStore",
+                "CustodyServer",
                 "CustodyIngest",
                 "MediaProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -109,6 +126,15 @@ let package = Package(
             name: "CustodyIngestTests",
             dependencies: ["CustodyIngest", "CustodyStore", "CustodyCore", "CustodyTestSupport",
                            .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CustodyServerTests",
+            dependencies: [
+                "CustodyServer", "CustodyStore", "CustodyCore", "CustodyIngest", "CustodyTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -147,6 +147,57 @@ extension Catalog {
                     WHERE location = 'vault';
                 """)
         }
+        migrator.registerMigration("v3: accounts, sessions, review queue") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE,
+                    role TEXT NOT NULL CHECK (role IN ('officer', 'reviewer', 'supervisor', 'auditor', 'admin', 'station')),
+                    officer_id TEXT,
+                    password_hash TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+
+                CREATE TABLE sessions (
+                    token_hash TEXT PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    kind TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    expires_at REAL
+                );
+
+                CREATE TABLE review_items (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    subject TEXT NOT NULL UNIQUE,
+                    reason TEXT NOT NULL,
+                    priority INTEGER NOT NULL,
+                    incident_id TEXT,
+                    officer_id TEXT,
+                    clip_sha256 TEXT,
+                    occurred_at REAL,
+                    state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'claimed', 'closed')),
+                    claimed_by TEXT,
+                    lease_until REAL,
+                    verdict TEXT,
+                    checklist TEXT,
+                    note TEXT,
+                    reviewed_by TEXT,
+                    reviewed_at REAL,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX review_queue ON review_items(state, priority, occurred_at);
+
+                CREATE TABLE reviews (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    item_id INTEGER NOT NULL REFERENCES review_items(id),
+                    reviewer TEXT NOT NULL,
+                    verdict TEXT NOT NULL,
+                    checklist TEXT NOT NULL,
+                    note TEXT,
+                    at REAL NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,68 @@
+public import HTTPTypes
+public import Hummingbird
+import CustodyCore
+import CustodyStore
+import Foundation
+import Logging
+import NIOCore
+
+/// An error answered as `{"error":"one sentence"}` with its status (SPEC §8).
+public struct APIError: Error, Sendable {
+    public var status: HTTPResponse.Status
+    public var message: String
+
+    public init(_ status: HTTPResponse.Status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+}
+
+/// Turns every error into SPEC §8's JSON shape: API errors as they are, Hummingbird's HTTP
+/// errors with their status, queue refusals as 404 / 409 / 400, anything else as a 500
+/// whose details go to the log, not to the client.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return JSONResponse.error(error.status, error.message)
+        } catch let error as Catalog.QueueError {
+            switch error {
+            case .notFound: return JSONResponse.error(.notFound, error.description)
+            case .heldByOther, .notHeld, .closed, .notClosed: return JSONResponse.error(.conflict, error.description)
+            case .invalid: return JSONResponse.error(.badRequest, error.description)
+            }
+        } catch let error as HTTPError {
+            let message = error.body ?? Self.defaultMessage(error.status)
+            return JSONResponse.error(error.status, message)
+        } catch {
+            logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return JSONResponse.error(.internalServerError, "The server could not complete the request.")
+        }
+    }
+
+    static func defaultMessage(_ status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 404: return "No such route."
+        case 405: return "That method is not allowed here."
+        case 413: return "The request body is too large."
+        default: return status.reasonPhrase.isEmpty ? "The request failed." : status.reasonPhrase + "."
+        }
+    }
+}
+
+/// JSON responses rendered with Custody's ordered writer.
+enum JSONResponse {
+    static func ok(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+        var headers = extra
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.rendered)))
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        ok(.object([("error", .string(message))]), status: status)
+    }
+}

@@ -1,0 +1,69 @@
+public import CustodyStore
+public import Hummingbird
+import Foundation
+import HummingbirdBcrypt
+
+/// Reads `Authorization: Bearer <token>` or the `custody_session` cookie and puts the account
+/// in the context. Routes decide what a missing or wrong account means.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = CustodyRequestContext
+    let catalog: Catalog
+
+    static let cookieName = "custody_session"
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let token = Self.token(from: request) {
+            context.user = try catalog.user(forToken: token)
+        }
+        return try await next(request, context)
+    }
+
+    static func token(from request: Request) -> String? {
+        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
+            let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
+            return token.isEmpty ? nil : token
+        }
+        return request.cookies[cookieName]?.value
+    }
+}
+
+/// Refuses logins for a name after too many failures in a short time.
+actor LoginThrottle {
+    let maxFailures: Int
+    let window: TimeInterval
+    private var failures: [String: [Date]] = [:]
+
+    init(maxFailures: Int = 5, window: TimeInterval = 15 * 60) {
+        self.maxFailures = maxFailures
+        self.window = window
+    }
+
+    /// Seconds to wait before the next try, or nil when a try is allowed.
+    func wait(for name: String, now: Date = Date()) -> TimeInterval? {
+        let recent = (failures[name] ?? []).filter { now.timeIntervalSince($0) < window }
+        failures[name] = recent
+        guard recent.count >= maxFailures, let oldest = recent.first else { return nil }
+        return window - now.timeIntervalSince(oldest)
+    }
+
+    func failed(_ name: String, now: Date = Date()) { failures[name, default: []].append(now) }
+    func succeeded(_ name: String) { failures[name] = nil }
+}
+
+/// bcrypt (hummingbird-auth), run off the event loop: it is deliberately slow.
+public enum Passwords {
+    public static func hash(_ password: String, cost: UInt8) async -> String {
+        await offLoop { Bcrypt.hash(password, cost: cost) }
+    }
+
+    public static func verify(_ password: String, hash: String) async -> Bool {
+        await offLoop { Bcrypt.verify(password, hash: hash) }
+    }
+
+    private static func offLoop<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
+        }
+    }
+}

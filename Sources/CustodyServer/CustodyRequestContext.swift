@@ -1,0 +1,43 @@
+public import CustodyStore
+public import Hummingbird
+
+/// The request context: Hummingbird's core storage plus the signed-in account, if any.
+public struct CustodyRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `AuthMiddleware` from a bearer token or the session cookie.
+    public var user: User?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        user = nil
+    }
+
+    /// The account, or 401 when there is none.
+    func signedIn() throws(APIError) -> User {
+        guard let user else { throw APIError(.unauthorized, "Sign in first: send a bearer token or the session cookie.") }
+        return user
+    }
+
+    /// The account when its role is one of `roles`: 401 without one, 403 with another.
+    func require(_ roles: Set<Role>) throws(APIError) -> User {
+        let user = try signedIn()
+        guard roles.contains(user.role) else {
+            throw APIError(.forbidden, "The \(user.role.rawValue) role may not do this.")
+        }
+        return user
+    }
+}
+
+/// Which roles may use which routes (DESIGN invariant 6). Every route names one of these.
+public enum Access {
+    /// Read the queue, incidents and findings.
+    public static let read: Set<Role> = [.reviewer, .supervisor, .auditor]
+    /// Claim, release and record verdicts.
+    public static let review: Set<Role> = [.reviewer, .supervisor]
+    /// Reopen and reassign.
+    public static let supervise: Set<Role> = [.supervisor]
+    /// Clips: the readers, and officers for their own.
+    public static let clips: Set<Role> = [.reviewer, .supervisor, .auditor, .officer]
+    /// The audit log.
+    public static let audit: Set<Role> = [.auditor, .admin]
+}

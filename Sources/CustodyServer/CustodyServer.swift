@@ -1,0 +1,91 @@
+public import CustodyCore
+public import CustodyStore
+public import Hummingbird
+public import Logging
+public import Foundation
+import HTTPTypes
+import NIOCore
+
+/// Settings of `custody serve`.
+public struct ServerSettings: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// How long a claim holds an item before it reopens by itself.
+    public var lease: TimeInterval = 30 * 60
+    public var sessionLifetime: TimeInterval = 12 * 3600
+    /// Largest JSON body accepted (bigger: 413).
+    public var maxJSONBody = 64 * 1024
+    /// Failed logins allowed per name in the throttle window.
+    public var maxLoginFailures = 5
+    public init() {}
+}
+
+/// The review server: the JSON API of SPEC §8 over one data folder.
+public struct CustodyServer: Sendable {
+    public let folder: DataFolder
+    public let catalog: Catalog
+    public let config: CustodyConfiguration
+    public let settings: ServerSettings
+    let throttle: LoginThrottle
+    let metrics = Metrics()
+
+    public init(folder: DataFolder, catalog: Catalog, config: CustodyConfiguration, settings: ServerSettings = ServerSettings()) {
+        self.folder = folder
+        self.catalog = catalog
+        self.config = config
+        self.settings = settings
+        self.throttle = LoginThrottle(maxFailures: settings.maxLoginFailures)
+    }
+
+    public func router(logger: Logger) -> Router<CustodyRequestContext> {
+        let router = Router(context: CustodyRequestContext.self)
+        router.middlewares.add(metrics)
+        router.middlewares.add(ErrorMiddleware(logger: logger))
+        router.middlewares.add(AuthMiddleware(catalog: catalog))
+        addSystemRoutes(router)
+        addSessionRoutes(router)
+        addQueueRoutes(router)
+        addCaseRoutes(router)
+        addMediaRoutes(router)
+        return router
+    }
+
+    public func application(logger: Logger) -> some ApplicationProtocol {
+        Application(
+            router: router(logger: logger),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "custody"),
+            logger: logger)
+    }
+
+    // MARK: - Request helpers
+
+    /// The body as a JSON object, with a clear message for each way it can be wrong.
+    func jsonObject(_ request: Request) async throws -> [String: Any] {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: settings.maxJSONBody)
+        } catch {
+            throw APIError(.contentTooLarge, "The request body is larger than \(settings.maxJSONBody / 1024) KB.")
+        }
+        guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "The request needs a JSON body.") }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
+            throw APIError(.badRequest, "The body is not a JSON object.")
+        }
+        return object
+    }
+
+    func itemID(_ context: CustodyRequestContext) throws -> Int64 {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+            throw APIError(.badRequest, "The queue item id must be a positive number.")
+        }
+        return id
+    }
+
+    func date(_ request: Request, _ name: String) throws -> Date? {
+        guard let text = request.uri.queryParameters[Substring(name)].map(String.init), !text.isEmpty else { return nil }
+        guard let date = Timestamp.parse(text, zone: config.timeZone) else {
+            throw APIError(.badRequest, "\(name) '\(text)' is not a time: use ISO 8601, e.g. 2024-02-14T00:00:00Z.")
+        }
+        return date
+    }
+}

@@ -1,0 +1,111 @@
+import CustodyCore
+import CustodyStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MediaProbe
+import NIOCore
+
+extension CustodyServer {
+    /// Originals with byte ranges, and thumbnails (SPEC §8): readers, and officers for their own.
+    func addMediaRoutes(_ router: Router<CustodyRequestContext>) {
+        router.get("/api/clips/{sha256}/media") { request, context in
+            let (user, evidence) = try clipFor(context)
+            let path = folder.root.appendingPathComponent(evidence.storedPath).path
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  let size = (attributes[.size] as? NSNumber)?.intValue
+            else { throw APIError(.notFound, "The stored file is missing; run custody verify.") }
+
+            var headers = HTTPFields()
+            headers[.contentType] = Self.mediaType(format: evidence.probe.formatName, ext: evidence.ext)
+            headers[.acceptRanges] = "bytes"
+            // Content-addressed: the SHA-256 is a strong validator that never changes.
+            let etag = "\"\(evidence.sha256)\""
+            headers[.eTag] = etag
+            headers[.lastModified] = Self.httpDate(evidence.storedAt)
+            headers[.cacheControl] = "private, max-age=86400"
+            if let match = request.headers[.ifNoneMatch], match == etag || match == "*" {
+                return Response(status: .notModified, headers: headers)
+            }
+            var range = ByteRange(header: request.headers[.range], length: size)
+            if let ifRange = request.headers[.ifRange], ifRange != etag { range = .whole }
+            let io = FileIO()
+            switch range {
+            case .unsatisfiable:
+                headers[.contentRange] = "bytes */\(size)"
+                return JSONResponse.error(.rangeNotSatisfiable, "The requested range is outside the file (\(size) bytes).")
+                    .withHeaders(headers)
+            case .partial(let bytes):
+                if bytes.lowerBound == 0 {
+                    try catalog.audit(actor: user.name, action: "played", subject: evidence.sha256)
+                }
+                headers[.contentRange] = "bytes \(bytes.lowerBound)-\(bytes.upperBound)/\(size)"
+                headers[.contentLength] = String(bytes.count)
+                let body = try await io.loadFile(path: path, range: bytes, context: context)
+                return Response(status: .partialContent, headers: headers, body: body)
+            case .whole:
+                try catalog.audit(actor: user.name, action: "played", subject: evidence.sha256)
+                headers[.contentLength] = String(size)
+                let body = try await io.loadFile(path: path, context: context)
+                return Response(status: .ok, headers: headers, body: body)
+            }
+        }
+        router.get("/api/clips/{sha256}/thumbnail") { _, context in
+            let (_, evidence) = try clipFor(context)
+            guard evidence.location == .vault else { throw APIError(.notFound, "A quarantined file has no picture to show.") }
+            let jpeg = try await thumbnail(for: evidence)
+            var headers = HTTPFields()
+            headers[.contentType] = "image/jpeg"
+            headers[.eTag] = "\"thumb-\(evidence.sha256)\""
+            headers[.cacheControl] = "private, max-age=86400"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jpeg)))
+        }
+    }
+
+    /// The first key frame as a JPEG at most 320 wide, cached beside the vault (never in it).
+    func thumbnail(for evidence: EvidenceRecord) async throws -> [UInt8] {
+        let cache = folder.root.appendingPathComponent("thumbnails")
+        let file = cache.appendingPathComponent("\(evidence.sha256).jpg")
+        if let data = FileManager.default.contents(atPath: file.path) { return Array(data) }
+        let source = folder.root.appendingPathComponent(evidence.storedPath).path
+        let still: Thumbnail = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                do { continuation.resume(returning: try Thumbnailer.thumbnail(path: source, maxWidth: 320)) } catch {
+                    continuation.resume(throwing: APIError(.unprocessableContent, "No picture can be taken from this clip: \(error)"))
+                }
+            }
+        }
+        try? FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        try? Data(still.jpeg).write(to: file, options: .atomic)
+        return still.jpeg
+    }
+
+    static func mediaType(format: String?, ext: String) -> String {
+        switch (format ?? "", ext) {
+        case (_, "mov"): return "video/quicktime"
+        case (let f, _) where f.hasPrefix("mov"): return "video/mp4"
+        case (let f, _) where f.hasPrefix("matroska"): return ext == "webm" ? "video/webm" : "video/x-matroska"
+        case ("avi", _): return "video/x-msvideo"
+        case ("mpegts", _): return "video/mp2t"
+        case ("mxf", _): return "application/mxf"
+        case ("flv", _): return "video/x-flv"
+        default: return "application/octet-stream"
+        }
+    }
+
+    static func httpDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
+    }
+}
+
+extension Response {
+    func withHeaders(_ extra: HTTPFields) -> Response {
+        var copy = self
+        for field in extra where field.name != .contentType { copy.headers[field.name] = field.value }
+        return copy
+    }
+}

@@ -1,0 +1,94 @@
+import CustodyCore
+import CustodyStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+extension CustodyServer {
+    /// `GET /health` and `GET /metrics`: anyone on the host.
+    func addSystemRoutes(_ router: Router<CustodyRequestContext>) {
+        router.get("/health") { _, _ in
+            JSONResponse.ok(.object([("status", .string("ok"))]))
+        }
+        router.get("/metrics") { _, _ in
+            let text = try await metrics.render(catalog: catalog)
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+    }
+
+    /// `POST /api/session`: anyone; `DELETE /api/session`: the signed-in account.
+    func addSessionRoutes(_ router: Router<CustodyRequestContext>) {
+        router.post("/api/session") { request, _ in
+            let body = try await jsonObject(request)
+            guard let name = body["username"] as? String, let password = body["password"] as? String, !name.isEmpty else {
+                throw APIError(.badRequest, "Send {\"username\": …, \"password\": …}.")
+            }
+            if let wait = await throttle.wait(for: name) {
+                throw APIError(.tooManyRequests, "Too many failed sign-ins for \(name); try again in \(Int(wait / 60) + 1) minutes.")
+            }
+            let found = try catalog.credentials(name: name)
+            // Verify against a dummy hash for unknown names too, so timing does not tell them apart.
+            let hash = found?.1 ?? "$2b$04$abcdefghijklmnopqrstuu6aZ0Uq1wmPGYOkJ8QeSkX9tG5/5RJzu"
+            let valid = await Passwords.verify(password, hash: hash)
+            guard let (user, _) = found, valid, user.role != .station else {
+                await throttle.failed(name)
+                try catalog.audit(actor: name, action: "sign-in-failed", subject: "session")
+                throw APIError(.unauthorized, "Wrong user name or password.")
+            }
+            await throttle.succeeded(name)
+            let token = try catalog.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime)
+            try catalog.audit(actor: user.name, action: "signed-in", subject: "session")
+            var headers = HTTPFields()
+            headers[.setCookie] = "\(AuthMiddleware.cookieName)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(Int(settings.sessionLifetime))"
+            return JSONResponse.ok(.object([("token", .string(token)), ("role", .string(user.role.rawValue))]), headers: headers)
+        }
+        router.delete("/api/session") { request, context in
+            let user = try context.signedIn()
+            if let token = AuthMiddleware.token(from: request) { try catalog.revokeToken(token) }
+            try catalog.audit(actor: user.name, action: "signed-out", subject: "session")
+            var headers = HTTPFields()
+            headers[.setCookie] = "\(AuthMiddleware.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+            return JSONResponse.ok(.object([("signed_out", .bool(true))]), headers: headers)
+        }
+    }
+}
+
+/// Request counters for `/metrics`, plus figures read from the catalog when scraped.
+final class Metrics: RouterMiddleware, @unchecked Sendable {
+    typealias Context = CustodyRequestContext
+    private let lock = NSLock()
+    private var requests: [String: Int] = [:]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let response = try await next(request, context)
+        lock.withLock { requests["\(request.method.rawValue) \(response.status.code)", default: 0] += 1 }
+        return response
+    }
+
+    func render(catalog: Catalog) async throws -> String {
+        var lines = ["# HELP custody_http_requests_total HTTP requests by method and status.", "# TYPE custody_http_requests_total counter"]
+        let snapshot = lock.withLock { requests }
+        for (key, count) in snapshot.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: " ")
+            lines.append("custody_http_requests_total{method=\"\(parts[0])\",status=\"\(parts[1])\"} \(count)")
+        }
+        let figures = try catalog.serverFigures()
+        lines.append("# HELP custody_queue_items Review queue items by state.")
+        lines.append("# TYPE custody_queue_items gauge")
+        for (state, count) in figures.queue.sorted(by: { $0.key < $1.key }) {
+            lines.append("custody_queue_items{state=\"\(state)\"} \(count)")
+        }
+        lines.append("# HELP custody_evidence_files Stored originals by location.")
+        lines.append("# TYPE custody_evidence_files gauge")
+        for (location, count) in figures.evidence.sorted(by: { $0.key < $1.key }) {
+            lines.append("custody_evidence_files{location=\"\(location)\"} \(count)")
+        }
+        lines.append("# HELP custody_ingest_receipts_total Hand-ins recorded (duplicates included).")
+        lines.append("# TYPE custody_ingest_receipts_total counter")
+        lines.append("custody_ingest_receipts_total \(figures.receipts)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,275 @@
+public import CustodyCore
+public import Foundation
+internal import Crypto
+internal import GRDB
+
+/// One item of the review queue: a call with findings, a clip that needs a person, or a
+/// randomly sampled clean call for a conduct check.
+public struct ReviewItem: Sendable, Equatable {
+    public var id: Int64
+    /// A finding kind (`no_recording` … `late_upload`), `unreadable`, `unattributed`, `unlinked` or `sample`.
+    public var reason: String
+    public var priority: Int
+    public var incidentID: String?
+    public var officerID: String?
+    public var clipSHA256: String?
+    public var occurredAt: Date?
+    /// `open`, `claimed` or `closed` (an expired lease reads as open).
+    public var state: String
+    public var claimedBy: String?
+    public var leaseUntil: Date?
+    public var verdict: String?
+    public var checklist: [String]
+    public var note: String?
+    public var reviewedBy: String?
+    public var reviewedAt: Date?
+}
+
+extension ReviewItem: JSONLineConvertible {
+    /// SPEC §8's item shape, then Custody's extra fields.
+    public var jsonValue: JSONValue {
+        var o = JSONObjectBuilder()
+        o.add("id", id)
+        o.add("incident_id", incidentID, null: true)
+        o.add("reason", reason)
+        o.add("priority", priority)
+        o.add("state", state)
+        o.add("claimed_by", claimedBy, null: true)
+        o.add("lease_until", leaseUntil.map(Timestamp.format), null: true)
+        o.add("officer_id", officerID, null: true)
+        o.add("clip_sha256", clipSHA256, null: true)
+        o.add("occurred_at", occurredAt.map(Timestamp.format), null: true)
+        o.add("verdict", verdict, null: true)
+        o.add("checklist", .array(checklist.map { .string($0) }))
+        o.add("note", note, null: true)
+        o.add("reviewed_by", reviewedBy, null: true)
+        o.add("reviewed_at", reviewedAt.map(Timestamp.format), null: true)
+        return o.value
+    }
+}
+
+/// The verdicts a reviewer records, and the checklist codes they may tick.
+public enum Review {
+    public static let verdicts: Set<String> = ["compliant", "violation", "justified"]
+    public static let checklistCodes: [String] = [
+        "late_activation", "early_deactivation", "interruption", "no_recording", "not_identified", "appearance",
+        "camera_angle", "audio_muted", "wrong_incident", "not_entered_in_system", "late_upload", "professionalism",
+        "safety_concern", "other",
+    ]
+    /// Queue order: finding kinds first, then clips that need a person, then samples.
+    public static let priorities: [String: Int] = [
+        "no_recording": 0, "early_stop": 1, "late_start": 2, "interruption": 3, "late_upload": 4,
+        "unreadable": 5, "unattributed": 6, "unlinked": 7, "sample": 8,
+    ]
+}
+
+extension Catalog {
+    /// Why a queue action was refused.
+    public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
+        case notFound(Int64)
+        case heldByOther(String)
+        case notHeld
+        case closed
+        case notClosed
+        case invalid(String)
+
+        public var description: String {
+            switch self {
+            case .notFound(let id): return "Queue item \(id) does not exist."
+            case .heldByOther(let name): return "The item is claimed by \(name)."
+            case .notHeld: return "You do not hold this item: claim it first."
+            case .closed: return "The item is closed; a supervisor can reopen it."
+            case .notClosed: return "Only a closed item can be reopened."
+            case .invalid(let text): return text
+            }
+        }
+    }
+
+    /// Adds the items the current findings call for (idempotent). Open items follow their
+    /// call's most urgent finding; closed ones are left as reviewed. Returns how many are new.
+    @discardableResult
+    public func refreshQueue(sampleShare: Double = 0.05, seed: String = "custody", now: Date = Date()) throws -> Int {
+        try writer.write { db in
+            let before = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_items") ?? 0
+            let t = now.timeIntervalSince1970
+            let kindPriority = "CASE kind WHEN 'no_recording' THEN 0 WHEN 'early_stop' THEN 1 WHEN 'late_start' THEN 2 WHEN 'interruption' THEN 3 ELSE 4 END"
+            // One item per call with findings.
+            try db.execute(sql: """
+                INSERT INTO review_items (subject, reason, priority, incident_id, officer_id, occurred_at, created_at)
+                SELECT 'call:' || incident_id || '|' || officer_id,
+                    CASE MIN(\(kindPriority)) WHEN 0 THEN 'no_recording' WHEN 1 THEN 'early_stop' WHEN 2 THEN 'late_start'
+                        WHEN 3 THEN 'interruption' ELSE 'late_upload' END,
+                    MIN(\(kindPriority)), incident_id, officer_id, MIN(COALESCE(window_start, start)), ?
+                FROM findings WHERE incident_id IS NOT NULL GROUP BY incident_id, officer_id
+                ON CONFLICT(subject) DO UPDATE SET reason = excluded.reason, priority = excluded.priority
+                    WHERE review_items.state != 'closed'
+                """, arguments: [t])
+            // Clips that need a person: unreadable, unattributed, unlinked.
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO review_items (subject, reason, priority, officer_id, clip_sha256, occurred_at, created_at)
+                SELECT 'clip:' || sha256, 'unreadable', 5, officer_id, sha256, COALESCE(start_time, stored_at), ?
+                FROM evidence WHERE location = 'quarantine'
+                """, arguments: [t])
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO review_items (subject, reason, priority, clip_sha256, occurred_at, created_at)
+                SELECT 'clip:' || sha256, 'unattributed', 6, sha256, start_time, ?
+                FROM evidence WHERE location = 'vault' AND officer_id IS NULL
+                """, arguments: [t])
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO review_items (subject, reason, priority, officer_id, clip_sha256, occurred_at, created_at)
+                SELECT 'clip:' || sha256, 'unlinked', 7, officer_id, sha256, start_time, ?
+                FROM evidence e WHERE location = 'vault' AND officer_id IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM links l WHERE l.clip_id = e.rowid)
+                """, arguments: [t])
+            // A reproducible random share of fully covered calls, for conduct review: a call is
+            // sampled when the hash of (seed, incident, officer) falls below the share.
+            let clean = try Row.fetchAll(db, sql: """
+                SELECT d.incident_id, d.officer_id, d.arrived_at FROM coverage c JOIN dispatch_rows d ON d.id = c.row_id
+                WHERE c.findings = 0 AND c.coverage > 0
+                """)
+            let sample = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO review_items (subject, reason, priority, incident_id, officer_id, occurred_at, created_at)
+                VALUES (?, 'sample', 8, ?, ?, ?, ?)
+                """)
+            for row in clean {
+                let incident: String = row[0], officer: String = row[1]
+                if Self.sampled(seed: seed, incident: incident, officer: officer, share: sampleShare) {
+                    try sample.execute(arguments: ["sample:\(incident)|\(officer)", incident, officer, row[2] as Double?, t])
+                }
+            }
+            let after = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_items") ?? 0
+            return after - before
+        }
+    }
+
+    static func sampled(seed: String, incident: String, officer: String, share: Double) -> Bool {
+        let digest = Array(SHA256.hash(data: Data("\(seed)|\(incident)|\(officer)".utf8)))
+        let value = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return Double(value) / Double(UInt64.max) < share
+    }
+
+    /// A page of the queue in review order (priority, then oldest). `state` filters by the
+    /// effective state; an expired lease counts as open.
+    public func queue(state: String?, limit: Int, offset: Int, now: Date = Date()) throws -> (items: [ReviewItem], total: Int) {
+        try writer.read { db in
+            let effective = "CASE WHEN state = 'claimed' AND lease_until < ? THEN 'open' ELSE state END"
+            let filter = state == nil ? "" : "WHERE \(effective) = ?"
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            if let state { arguments += [now.timeIntervalSince1970, state] }
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_items \(filter)", arguments: StatementArguments(arguments)) ?? 0
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM review_items \(filter) ORDER BY priority, occurred_at, id LIMIT ? OFFSET ?",
+                arguments: StatementArguments(arguments + [limit, offset]))
+            return (rows.map { Self.item($0, now: now) }, total)
+        }
+    }
+
+    public func reviewItem(_ id: Int64, now: Date = Date()) throws -> ReviewItem? {
+        try writer.read { db in try Self.fetchItem(db, id, now: now) }
+    }
+
+    static func fetchItem(_ db: Database, _ id: Int64, now: Date) throws -> ReviewItem? {
+        try Row.fetchOne(db, sql: "SELECT * FROM review_items WHERE id = ?", arguments: [id]).map { item($0, now: now) }
+    }
+
+    static func item(_ r: Row, now: Date) -> ReviewItem {
+        let lease: Double? = r["lease_until"]
+        var state: String = r["state"]
+        var holder: String? = r["claimed_by"]
+        if state == "claimed", let lease, lease < now.timeIntervalSince1970 {
+            state = "open"
+            holder = nil
+        }
+        let checklist = (r["checklist"] as String?).flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+        return ReviewItem(
+            id: r["id"], reason: r["reason"], priority: r["priority"], incidentID: r["incident_id"], officerID: r["officer_id"],
+            clipSHA256: r["clip_sha256"], occurredAt: (r["occurred_at"] as Double?).map { Date(timeIntervalSince1970: $0) },
+            state: state, claimedBy: holder, leaseUntil: state == "claimed" ? lease.map { Date(timeIntervalSince1970: $0) } : nil,
+            verdict: r["verdict"], checklist: checklist, note: r["note"], reviewedBy: r["reviewed_by"],
+            reviewedAt: (r["reviewed_at"] as Double?).map { Date(timeIntervalSince1970: $0) })
+    }
+
+    /// Claims an open item (or renews the caller's own lease).
+    public func claim(_ id: Int64, by user: String, lease: TimeInterval, now: Date = Date()) throws -> ReviewItem {
+        try mutate(id, now: now) { db, item in
+            switch item.state {
+            case "closed": throw QueueError.closed
+            case "claimed" where item.claimedBy != user: throw QueueError.heldByOther(item.claimedBy ?? "someone")
+            default: break
+            }
+            try db.execute(
+                sql: "UPDATE review_items SET state = 'claimed', claimed_by = ?, lease_until = ? WHERE id = ?",
+                arguments: [user, now.timeIntervalSince1970 + lease, id])
+            try AuditLog.append(db, actor: user, action: "claimed", subject: "queue:\(id)", detail: .object([]))
+        }
+    }
+
+    /// Gives an item back. The holder may; a supervisor may release anyone's.
+    public func release(_ id: Int64, by user: String, asSupervisor: Bool, now: Date = Date()) throws -> ReviewItem {
+        try mutate(id, now: now) { db, item in
+            guard item.state == "claimed" else { throw item.state == "closed" ? QueueError.closed : QueueError.notHeld }
+            if item.claimedBy != user && !asSupervisor { throw QueueError.heldByOther(item.claimedBy ?? "someone") }
+            try db.execute(sql: "UPDATE review_items SET state = 'open', claimed_by = NULL, lease_until = NULL WHERE id = ?", arguments: [id])
+            try AuditLog.append(db, actor: user, action: "released", subject: "queue:\(id)", detail: .object([]))
+        }
+    }
+
+    /// Records the holder's verdict and closes the item.
+    public func recordVerdict(_ id: Int64, by user: String, verdict: String, checklist: [String], note: String?, now: Date = Date()) throws -> ReviewItem {
+        guard Review.verdicts.contains(verdict) else {
+            throw QueueError.invalid("verdict must be one of \(Review.verdicts.sorted().joined(separator: ", ")).")
+        }
+        if let unknown = checklist.first(where: { !Review.checklistCodes.contains($0) }) {
+            throw QueueError.invalid("unknown checklist code '\(unknown)'.")
+        }
+        return try mutate(id, now: now) { db, item in
+            guard item.state == "claimed" else { throw item.state == "closed" ? QueueError.closed : QueueError.notHeld }
+            guard item.claimedBy == user else { throw QueueError.heldByOther(item.claimedBy ?? "someone") }
+            let list = String(decoding: try JSONEncoder().encode(checklist), as: UTF8.self)
+            let t = now.timeIntervalSince1970
+            try db.execute(
+                sql: """
+                    UPDATE review_items SET state = 'closed', lease_until = NULL, verdict = ?, checklist = ?, note = ?,
+                        reviewed_by = ?, reviewed_at = ? WHERE id = ?
+                    """,
+                arguments: [verdict, list, note, user, t, id])
+            try db.execute(
+                sql: "INSERT INTO reviews (item_id, reviewer, verdict, checklist, note, at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [id, user, verdict, list, note, t])
+            try AuditLog.append(db, actor: user, action: "verdict", subject: "queue:\(id)", detail: .object([
+                ("verdict", .string(verdict)), ("checklist", .array(checklist.map { .string($0) })), ("note", note.map { .string($0) } ?? .null),
+            ]))
+        }
+    }
+
+    /// A supervisor reopens a closed item; its earlier verdicts stay in the review history.
+    public func reopen(_ id: Int64, by supervisor: String, now: Date = Date()) throws -> ReviewItem {
+        try mutate(id, now: now) { db, item in
+            guard item.state == "closed" else { throw QueueError.notClosed }
+            try db.execute(sql: "UPDATE review_items SET state = 'open', claimed_by = NULL, lease_until = NULL, verdict = NULL WHERE id = ?", arguments: [id])
+            try AuditLog.append(db, actor: supervisor, action: "reopened", subject: "queue:\(id)", detail: .object([]))
+        }
+    }
+
+    /// A supervisor hands an item to a reviewer, with a fresh lease.
+    public func reassign(_ id: Int64, to reviewer: String, by supervisor: String, lease: TimeInterval, now: Date = Date()) throws -> ReviewItem {
+        try mutate(id, now: now) { db, item in
+            guard item.state != "closed" else { throw QueueError.closed }
+            guard let role = try String.fetchOne(db, sql: "SELECT role FROM users WHERE name = ?", arguments: [reviewer]),
+                  role == "reviewer" || role == "supervisor"
+            else { throw QueueError.invalid("'\(reviewer)' is not a reviewer.") }
+            try db.execute(
+                sql: "UPDATE review_items SET state = 'claimed', claimed_by = ?, lease_until = ? WHERE id = ?",
+                arguments: [reviewer, now.timeIntervalSince1970 + lease, id])
+            try AuditLog.append(db, actor: supervisor, action: "reassigned", subject: "queue:\(id)", detail: .object([("to", .string(reviewer))]))
+        }
+    }
+
+    private func mutate(_ id: Int64, now: Date, _ change: (Database, ReviewItem) throws -> Void) throws -> ReviewItem {
+        try writer.write { db in
+            guard let item = try Self.fetchItem(db, id, now: now) else { throw QueueError.notFound(id) }
+            try change(db, item)
+            return try Self.fetchItem(db, id, now: now)!
+        }
+    }
+}

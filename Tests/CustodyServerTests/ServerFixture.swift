@@ -1,0 +1,82 @@
+import CustodyCore
+import CustodyIngest
+import CustodyServer
+import CustodyStore
+import CustodyTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+
+/// A data folder with the samples ingested, dispatch imported and linked, the queue built,
+/// and one account per role (bcrypt cost 4 to keep tests quick).
+struct ServerFixture {
+    let root: URL
+    let folder: DataFolder
+    let catalog: Catalog
+    let server: CustodyServer
+    var tokens: [String: String] = [:]
+    static let password = "correct horse battery"
+
+    /// Accounts: name → (role, officer).
+    static let accounts: [(String, Role, String?)] = [
+        ("rita", .reviewer, nil), ("remy", .reviewer, nil), ("sam", .supervisor, nil), ("ada", .auditor, nil),
+        ("root", .admin, nil), ("olga", .officer, "012345"), ("oscar", .officer, "023456"),
+    ]
+
+    init() async throws {
+        root = try TestEnvironment.temporaryFolder("server")
+        folder = try DataFolder(path: root.appendingPathComponent("data").path)
+        catalog = try Catalog(path: folder.catalogPath)
+        var config = CustodyConfiguration()
+        config.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        let ingestor = Ingestor(
+            folder: folder, catalog: catalog,
+            inspector: ClipInspector(naming: try FileNameConvention(timeZone: config.timeZone)), logger: Logger(label: "test"))
+        let received = Timestamp.parse("2024-02-14T12:00:00Z", zone: config.timeZone)
+        for file in SourceWalker.expand([RawPath(TestEnvironment.footage.path)]).files {
+            _ = ingestor.ingest(IngestRequest(source: file, receivedAt: received))
+        }
+        _ = DispatchImport.run(path: TestEnvironment.samples.appendingPathComponent("dispatch.csv").path, catalog: catalog, zone: config.timeZone)
+        try catalog.relink(officers: nil, policy: config.policy, actor: "test")
+        try catalog.refreshQueue(sampleShare: 0.5, seed: "test")
+        var settings = ServerSettings()
+        settings.maxJSONBody = 4096
+        server = CustodyServer(folder: folder, catalog: catalog, config: config, settings: settings)
+        let hash = await Passwords.hash(Self.password, cost: 4)
+        for (name, role, officer) in Self.accounts {
+            let user = try catalog.addUser(name: name, role: role, officerID: officer, passwordHash: hash)
+            tokens[name] = try catalog.issueToken(for: user, kind: "test", lifetime: 3600)
+        }
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: root) }
+
+    var application: some ApplicationProtocol {
+        Application(router: server.router(logger: Logger(label: "test")))
+    }
+
+    func headers(_ user: String?) -> HTTPFields {
+        var h = HTTPFields()
+        if let user, let token = tokens[user] { h[.authorization] = "Bearer \(token)" }
+        return h
+    }
+
+    /// A stored clip of officer 012345 (olga), and one of 023456 (oscar).
+    func clip(of officer: String) throws -> String {
+        try catalog.allEvidence().first { $0.officerID == officer && $0.location == .vault }!.sha256
+    }
+}
+
+extension TestResponse {
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]) ?? [:]
+    }
+    var text: String { String(buffer: body) }
+}
+
+func jsonBody(_ object: [String: Any]) -> ByteBuffer {
+    ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
+}
