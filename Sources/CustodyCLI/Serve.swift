@@ -1,5 +1,6 @@
 import ArgumentParser
 import CustodyCore
+import CustodyIngest
 import CustodyServer
 import CustodyStore
 import Foundation
@@ -76,5 +77,76 @@ struct UserAdd: AsyncParsableCommand {
             Console.error("custody user add: \(error.description)")
             throw ExitCode(1)
         }
+    }
+}
+
+/// `custody demo`: a throw-away data folder with the samples ingested, check-outs and dispatch
+/// imported and linked, one demo account per role, then `serve`.
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the bundled samples from a throw-away data folder, with demo accounts.")
+
+    @Option(help: ArgumentHelp("Data folder to fill (default: a new temporary folder).", valueName: "DIR"))
+    var data: String?
+
+    @Option(help: ArgumentHelp("The samples folder (footage/, dispatch.csv, devices.csv).", valueName: "DIR"))
+    var samples = "samples"
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port = 8080
+
+    static let accounts: [(String, Role, String?)] = [
+        ("reviewer", .reviewer, nil), ("reviewer2", .reviewer, nil), ("supervisor", .supervisor, nil),
+        ("auditor", .auditor, nil), ("admin", .admin, nil), ("officer", .officer, "012345"),
+    ]
+
+    func run() async throws {
+        let samplesURL = URL(fileURLWithPath: samples)
+        guard FileManager.default.fileExists(atPath: samplesURL.appendingPathComponent("footage").path) else {
+            Console.error("custody demo: no samples at \(samples)/footage: run it from the project folder or pass --samples DIR")
+            throw ExitCode(1)
+        }
+        let path = data ?? FileManager.default.temporaryDirectory.appendingPathComponent("custody-demo-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let config = URL(fileURLWithPath: path).appendingPathComponent("config.toml")
+        if !FileManager.default.fileExists(atPath: config.path) {
+            try Data("# custody demo: the samples run on Beijing time\ntime_zone = \"Asia/Shanghai\"\n".utf8).write(to: config)
+        }
+        var options = try DataOptions.parse(["--data", path])
+        options.tz = nil
+        let context = try options.open()
+        Console.error("custody demo: data folder \(path)")
+
+        // The pipeline, as an operator would run it.
+        let ingestor = try context.ingestor(logger: Logs.logger("custody.demo"))
+        let received = Timestamp.parse("2024-02-14T12:00:00Z", zone: context.zone)
+        let files = SourceWalker.expand([RawPath(samplesURL.appendingPathComponent("footage").path)]).files
+        let results = files.map { ingestor.ingest(IngestRequest(source: $0, receivedAt: received, method: "ingest", handedInBy: "demo")) }
+        Console.error("custody demo: ingested \(results.filter { $0.status == .ingested }.count), quarantined \(results.filter { $0.status == .quarantined }.count)")
+        _ = DeviceImport.run(path: samplesURL.appendingPathComponent("devices.csv").path, catalog: context.catalog, zone: context.zone)
+        let (report, _) = DispatchImport.run(path: samplesURL.appendingPathComponent("dispatch.csv").path, catalog: context.catalog, zone: context.zone)
+        Console.error(report.human)
+        try context.catalog.relink(officers: nil, policy: context.config.policy, actor: "demo")
+        // A larger sample share than production's 5 %, so the eight clean calls show a few.
+        try context.catalog.refreshQueue(sampleShare: 0.25, seed: "demo")
+
+        Console.out("Demo accounts (user / password):")
+        for (name, role, officer) in Self.accounts where (try? context.catalog.credentials(name: name)) == nil {
+            let password = "\(name)-demo"
+            let hash = await Passwords.hash(password, cost: 10)
+            _ = try context.catalog.addUser(name: name, role: role, officerID: officer, passwordHash: hash)
+            Console.out("  \(name.padding(toLength: 11, withPad: " ", startingAt: 0)) \(password.padding(toLength: 16, withPad: " ", startingAt: 0)) \(role.rawValue)\(officer.map { " (badge \($0))" } ?? "")")
+        }
+        Console.out("Open http://\(host):\(port)/ and sign in; the JSON API is under /api (docs/API.md).")
+
+        var settings = ServerSettings()
+        settings.host = host
+        settings.port = port
+        settings.demoMode = true
+        let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings)
+        try await server.application(logger: Logs.logger("custody.demo")).runService()
     }
 }

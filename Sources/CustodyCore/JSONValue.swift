@@ -104,3 +104,22 @@ public protocol JSONLineConvertible {
 extension JSONValue: JSONLineConvertible {
     public var jsonValue: JSONValue { self }
 }
+
+extension JSONValue {
+    /// The value under `key` of an object (nil otherwise).
+    public subscript(key: String) -> JSONValue? {
+        guard case .object(let pairs) = self else { return nil }
+        return pairs.first { $0.0 == key }?.1
+    }
+
+    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    public var doubleValue: Double? {
+        switch self {
+        case .double(let d): return d
+        case .int(let i): return Double(i)
+        default: return nil
+        }
+    }
+    public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    public var arrayValue: [JSONValue] { if case .array(let a) = self { return a } else { return [] } }
+}

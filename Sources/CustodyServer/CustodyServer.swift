@@ -3,6 +3,7 @@ public import CustodyStore
 public import Hummingbird
 public import Logging
 public import Foundation
+import Crypto
 import HTTPTypes
 import NIOCore
 
@@ -17,6 +18,8 @@ public struct ServerSettings: Sendable {
     public var maxJSONBody = 64 * 1024
     /// Failed logins allowed per name in the throttle window.
     public var maxLoginFailures = 5
+    /// `custody demo`: adds one-click sign-in links for the demo accounts. Never in production.
+    public var demoMode = false
     public init() {}
 }
 
@@ -28,6 +31,9 @@ public struct CustodyServer: Sendable {
     public let settings: ServerSettings
     let throttle: LoginThrottle
     let metrics = Metrics()
+    /// Key for CSRF tokens, kept in the data folder so tokens survive a restart.
+    let csrfKeyBytes: [UInt8]
+    var csrfKey: SymmetricKey { SymmetricKey(data: csrfKeyBytes) }
 
     public init(folder: DataFolder, catalog: Catalog, config: CustodyConfiguration, settings: ServerSettings = ServerSettings()) {
         self.folder = folder
@@ -35,6 +41,14 @@ public struct CustodyServer: Sendable {
         self.config = config
         self.settings = settings
         self.throttle = LoginThrottle(maxFailures: settings.maxLoginFailures)
+        self.csrfKeyBytes = Self.loadKey(folder.root.appendingPathComponent(".csrf-key"))
+    }
+
+    static func loadKey(_ file: URL) -> [UInt8] {
+        if let data = FileManager.default.contents(atPath: file.path), data.count == 32 { return Array(data) }
+        let key = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+        FileManager.default.createFile(atPath: file.path, contents: Data(key), attributes: [.posixPermissions: 0o600])
+        return key
     }
 
     public func router(logger: Logger) -> Router<CustodyRequestContext> {
@@ -47,6 +61,7 @@ public struct CustodyServer: Sendable {
         addQueueRoutes(router)
         addCaseRoutes(router)
         addMediaRoutes(router)
+        addPageRoutes(router)
         return router
     }
 

@@ -29,20 +29,12 @@ extension CustodyServer {
             if let wait = await throttle.wait(for: name) {
                 throw APIError(.tooManyRequests, "Too many failed sign-ins for \(name); try again in \(Int(wait / 60) + 1) minutes.")
             }
-            let found = try catalog.credentials(name: name)
-            // Verify against a dummy hash for unknown names too, so timing does not tell them apart.
-            let hash = found?.1 ?? "$2b$04$abcdefghijklmnopqrstuu6aZ0Uq1wmPGYOkJ8QeSkX9tG5/5RJzu"
-            let valid = await Passwords.verify(password, hash: hash)
-            guard let (user, _) = found, valid, user.role != .station else {
-                await throttle.failed(name)
-                try catalog.audit(actor: name, action: "sign-in-failed", subject: "session")
+            guard let user = try await signIn(name: name, password: password) else {
                 throw APIError(.unauthorized, "Wrong user name or password.")
             }
-            await throttle.succeeded(name)
             let token = try catalog.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime)
-            try catalog.audit(actor: user.name, action: "signed-in", subject: "session")
             var headers = HTTPFields()
-            headers[.setCookie] = "\(AuthMiddleware.cookieName)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(Int(settings.sessionLifetime))"
+            headers[.setCookie] = sessionCookie(token)
             return JSONResponse.ok(.object([("token", .string(token)), ("role", .string(user.role.rawValue))]), headers: headers)
         }
         router.delete("/api/session") { request, context in

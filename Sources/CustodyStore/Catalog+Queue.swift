@@ -229,7 +229,7 @@ extension Catalog {
             let t = now.timeIntervalSince1970
             try db.execute(
                 sql: """
-                    UPDATE review_items SET state = 'closed', lease_until = NULL, verdict = ?, checklist = ?, note = ?,
+                    UPDATE review_items SET state = 'closed', lease_until = NULL, claimed_by = NULL, verdict = ?, checklist = ?, note = ?,
                         reviewed_by = ?, reviewed_at = ? WHERE id = ?
                     """,
                 arguments: [verdict, list, note, user, t, id])
@@ -246,7 +246,13 @@ extension Catalog {
     public func reopen(_ id: Int64, by supervisor: String, now: Date = Date()) throws -> ReviewItem {
         try mutate(id, now: now) { db, item in
             guard item.state == "closed" else { throw QueueError.notClosed }
-            try db.execute(sql: "UPDATE review_items SET state = 'open', claimed_by = NULL, lease_until = NULL, verdict = NULL WHERE id = ?", arguments: [id])
+            // The earlier verdict stays in `reviews`; the item starts afresh.
+            try db.execute(
+                sql: """
+                    UPDATE review_items SET state = 'open', claimed_by = NULL, lease_until = NULL, verdict = NULL, checklist = NULL,
+                        note = NULL, reviewed_by = NULL, reviewed_at = NULL WHERE id = ?
+                    """,
+                arguments: [id])
             try AuditLog.append(db, actor: supervisor, action: "reopened", subject: "queue:\(id)", detail: .object([]))
         }
     }

@@ -1,0 +1,53 @@
+import Foundation
+
+/// Small helpers for pages: escaping (for the SVG we draw by hand; Mustache escapes the rest),
+/// local time, durations.
+enum HTML {
+    static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.count)
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    static func localTime(_ seconds: Double?, zone: TimeZone) -> String {
+        guard let seconds else { return "—" }
+        let local = seconds + Double(zone.secondsFromGMT(for: Date(timeIntervalSince1970: seconds)))
+        let date = Date(timeIntervalSince1970: local)
+        let f = DateFormatter()
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return f.string(from: date)
+    }
+
+    static func clock(_ seconds: Double, zone: TimeZone) -> String {
+        String(localTime(seconds, zone: zone).suffix(8))
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s % 3600 / 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+
+    /// `a=1&b=2` bodies (application/x-www-form-urlencoded); repeated names keep every value.
+    static func formFields(_ body: String) -> [String: [String]] {
+        var fields: [String: [String]] = [:]
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { part in
+                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part)
+            }
+            guard let key = parts.first, !key.isEmpty else { continue }
+            fields[key.hasSuffix("[]") ? String(key.dropLast(2)) : key, default: []].append(parts.count > 1 ? parts[1] : "")
+        }
+        return fields
+    }
+}

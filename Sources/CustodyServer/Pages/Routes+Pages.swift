@@ -1,0 +1,232 @@
+import CustodyCore
+import CustodyStore
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import NIOCore
+
+/// The web UI for reviewers and supervisors: queue, incident, clip and report pages in Chinese
+/// or English, forms protected by a CSRF token. Unauthenticated page requests go to the login
+/// page; a wrong role gets a 403 page.
+extension CustodyServer {
+    static let library: MustacheLibrary = {
+        var library = MustacheLibrary()
+        for (name, text) in Templates.all { try! library.register(text, named: name) }
+        try! library.register(Templates.review, named: "review")
+        return library
+    }()
+
+    struct Page {
+        var language: Language
+        var user: User?
+        var sessionToken: String?
+        var path: String
+    }
+
+    func page(_ request: Request, _ context: CustodyRequestContext) -> Page {
+        Page(
+            language: Language.choose(cookie: request.cookies["custody_lang"]?.value, acceptLanguage: request.headers[.acceptLanguage]),
+            user: context.user, sessionToken: request.cookies[AuthMiddleware.cookieName]?.value, path: request.uri.path)
+    }
+
+    /// A CSRF token bound to the session: HMAC-SHA256 of the session token under the folder's key.
+    func csrf(for session: String?) -> String {
+        guard let session else { return "" }
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(session.utf8), using: csrfKey)
+        return Data(mac).map { String(format: "%02x", $0) }.joined()
+    }
+
+    func render(_ template: String, _ values: [String: Any], page: Page, title: String, status: HTTPResponse.Status = .ok) -> Response {
+        var context = values
+        context["t"] = page.language.strings
+        context["csrf"] = csrf(for: page.sessionToken)
+        let body = Self.library.render(context, withTemplate: template) ?? ""
+        var layout: [String: Any] = [
+            "t": page.language.strings, "lang": page.language.htmlTag, "other_lang": page.language.other.rawValue,
+            "title": title, "body": body, "path": page.path, "csrf": csrf(for: page.sessionToken),
+            "nav_queue": page.path.hasPrefix("/queue") || page.path.hasPrefix("/incidents"), "nav_reports": page.path.hasPrefix("/reports"),
+        ]
+        if let user = page.user { layout["user"] = ["name": user.name, "role": user.role.rawValue] }
+        if let flash = values["flash"] { layout["flash"] = flash }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        headers[.contentSecurityPolicy] = "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self'"
+        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        let html = Self.library.render(layout, withTemplate: "layout") ?? body
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static func redirect(_ location: String, cookies: [String] = []) -> Response {
+        var headers = HTTPFields()
+        headers[.location] = location
+        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    /// Only same-site paths are followed after login or a language switch.
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return "/queue" }
+        return next
+    }
+
+    /// The signed-in account for a page with `roles`, or the response to send instead.
+    enum PageAccess {
+        case user(User)
+        case response(Response)
+    }
+
+    func pageUser(_ request: Request, _ context: CustodyRequestContext, _ roles: Set<Role>) -> PageAccess {
+        guard let user = context.user else {
+            let next = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+            return .response(Self.redirect("/login?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/queue")))
+        }
+        guard roles.contains(user.role) else {
+            let p = page(request, context)
+            return .response(render("message", ["heading": "403", "text": p.language["forbidden"]], page: p, title: "403", status: .forbidden))
+        }
+        return .user(user)
+    }
+
+    func formBody(_ request: Request) async throws -> [String: [String]] {
+        let buffer = try await request.body.collect(upTo: settings.maxJSONBody)
+        return HTML.formFields(String(buffer: buffer))
+    }
+
+    /// Form posts must carry the session's CSRF token.
+    func checkCSRF(_ request: Request, _ fields: [String: [String]]) throws {
+        let expected = csrf(for: request.cookies[AuthMiddleware.cookieName]?.value)
+        guard !expected.isEmpty, fields["_csrf"]?.first == expected else {
+            throw APIError(.forbidden, "The form's security token is missing or stale: reload the page and try again.")
+        }
+    }
+
+    func addPageRoutes(_ router: Router<CustodyRequestContext>) {
+        router.get("/") { _, context in Self.redirect(context.user == nil ? "/login" : "/queue") }
+
+        router.get("/login") { request, context in
+            let p = page(request, context)
+            return render("login", ["next": Self.safeNext(request.uri.queryParameters["next"].map(String.init))], page: p, title: p.language["sign_in"])
+        }
+        router.post("/login") { request, context in
+            let fields = try await formBody(request)
+            let p = page(request, context)
+            let name = fields["username"]?.first ?? "", password = fields["password"]?.first ?? ""
+            let next = Self.safeNext(fields["next"]?.first)
+            if await throttle.wait(for: name) != nil {
+                return render("login", ["next": next, "flash": p.language["bad_login"]], page: p, title: p.language["sign_in"], status: .tooManyRequests)
+            }
+            guard let user = try await signIn(name: name, password: password) else {
+                return render("login", ["next": next, "flash": p.language["bad_login"]], page: p, title: p.language["sign_in"], status: .unauthorized)
+            }
+            let token = try catalog.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime)
+            return Self.redirect(next, cookies: [sessionCookie(token)])
+        }
+        router.post("/logout") { request, context in
+            let fields = try await formBody(request)
+            try checkCSRF(request, fields)
+            if let token = request.cookies[AuthMiddleware.cookieName]?.value { try catalog.revokeToken(token) }
+            if let user = context.user { try catalog.audit(actor: user.name, action: "signed-out", subject: "session") }
+            return Self.redirect("/login", cookies: ["\(AuthMiddleware.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"])
+        }
+        router.get("/lang/{lang}") { request, context in
+            let lang = Language(rawValue: context.parameters.get("lang") ?? "") ?? .zh
+            return Self.redirect(Self.safeNext(request.uri.queryParameters["next"].map(String.init)),
+                                 cookies: ["custody_lang=\(lang.rawValue); Path=/; SameSite=Lax; Max-Age=31536000"])
+        }
+        if settings.demoMode {
+            // `custody demo` only: one-click sign-in for the demo accounts (used by tools/ui-check).
+            router.get("/demo-login") { request, _ in
+                let q = request.uri.queryParameters
+                guard let name = q["user"].map(String.init), let user = try catalog.credentials(name: name)?.0 else {
+                    throw APIError(.notFound, "No demo account by that name.")
+                }
+                let token = try catalog.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime)
+                var cookies = [sessionCookie(token)]
+                if let lang = q["lang"].flatMap({ Language(rawValue: String($0)) }) {
+                    cookies.append("custody_lang=\(lang.rawValue); Path=/; SameSite=Lax; Max-Age=31536000")
+                }
+                return Self.redirect(Self.safeNext(q["next"].map(String.init)), cookies: cookies)
+            }
+        }
+
+        router.get("/queue") { request, context in
+            let user: User
+            switch pageUser(request, context, Access.read) { case .user(let u): user = u; case .response(let r): return r }
+            let p = page(request, context)
+            return try queuePage(request, p, user)
+        }
+        router.get("/incidents/{incident_id}") { request, context in
+            let user: User
+            switch pageUser(request, context, Access.read) { case .user(let u): user = u; case .response(let r): return r }
+            let p = page(request, context)
+            guard let id = context.parameters.get("incident_id"), let detail = try catalog.incidentDetail(id) else {
+                return render("message", ["heading": "404", "text": p.language["not_found"]], page: p, title: "404", status: .notFound)
+            }
+            try catalog.audit(actor: user.name, action: "viewed", subject: "incident:\(id)")
+            return try incidentPage(request, p, user, id, detail)
+        }
+        router.get("/clips/{sha256}") { request, context in
+            switch pageUser(request, context, Access.clips) { case .user: break; case .response(let r): return r }
+            let p = page(request, context)
+            let (user, evidence): (User, EvidenceRecord)
+            do { (user, evidence) = try clipFor(context) } catch let error as APIError {
+                return render("message", ["heading": "\(error.status.code)", "text": error.message], page: p, title: "\(error.status.code)", status: error.status)
+            }
+            try catalog.audit(actor: user.name, action: "viewed", subject: evidence.sha256)
+            return try clipPage(request, p, user, evidence)
+        }
+        router.get("/reports") { request, context in
+            switch pageUser(request, context, Access.read.union([.admin])) { case .user: break; case .response(let r): return r }
+            return try reportsPage(page(request, context))
+        }
+        for action in ["claim", "release", "verdict", "reopen"] {
+            router.post("/queue/{id}/\(action)") { request, context in
+                let roles = action == "reopen" ? Access.supervise : Access.review
+                let user: User
+                switch pageUser(request, context, roles) { case .user(let u): user = u; case .response(let r): return r }
+                let fields = try await formBody(request)
+                try checkCSRF(request, fields)
+                let id = try itemID(context)
+                switch action {
+                case "claim": _ = try catalog.claim(id, by: user.name, lease: settings.lease)
+                case "release": _ = try catalog.release(id, by: user.name, asSupervisor: user.role == .supervisor)
+                case "reopen": _ = try catalog.reopen(id, by: user.name)
+                default:
+                    let note = fields["note"]?.first.flatMap { $0.isEmpty ? nil : $0 }
+                    _ = try catalog.recordVerdict(id, by: user.name, verdict: fields["verdict"]?.first ?? "", checklist: fields["checklist"] ?? [], note: note)
+                }
+                return Self.redirect(try itemPage(id))
+            }
+        }
+    }
+
+    func sessionCookie(_ token: String) -> String {
+        "\(AuthMiddleware.cookieName)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(Int(settings.sessionLifetime))"
+    }
+
+    /// Where an item is reviewed: its incident page, or its clip page.
+    func itemPage(_ id: Int64) throws -> String {
+        guard let item = try catalog.reviewItem(id) else { return "/queue" }
+        if let incident = item.incidentID { return "/incidents/\(incident)?item=\(id)" }
+        if let sha = item.clipSHA256 { return "/clips/\(sha)?item=\(id)" }
+        return "/queue"
+    }
+
+    /// Shared by the password API and the login form: nil on a wrong name or password.
+    func signIn(name: String, password: String) async throws -> User? {
+        let found = try catalog.credentials(name: name)
+        let hash = found?.1 ?? "$2b$04$abcdefghijklmnopqrstuu6aZ0Uq1wmPGYOkJ8QeSkX9tG5/5RJzu"
+        let valid = await Passwords.verify(password, hash: hash)
+        guard let (user, _) = found, valid, user.role != .station else {
+            await throttle.failed(name)
+            try catalog.audit(actor: name, action: "sign-in-failed", subject: "session")
+            return nil
+        }
+        await throttle.succeeded(name)
+        try catalog.audit(actor: user.name, action: "signed-in", subject: "session")
+        return user
+    }
+}

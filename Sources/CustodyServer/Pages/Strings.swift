@@ -1,0 +1,130 @@
+import Foundation
+
+/// The UI's words in Chinese (zh-CN) and English, chosen by cookie or Accept-Language.
+enum Language: String, Sendable, CaseIterable {
+    case zh, en
+
+    /// `custody_lang` cookie first, then the first of Accept-Language we speak; Chinese by default.
+    static func choose(cookie: String?, acceptLanguage: String?) -> Language {
+        if let cookie, let chosen = Language(rawValue: cookie) { return chosen }
+        for part in (acceptLanguage ?? "").split(separator: ",") {
+            let tag = part.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            if tag.hasPrefix("zh") { return .zh }
+            if tag.hasPrefix("en") { return .en }
+        }
+        return .zh
+    }
+
+    var other: Language { self == .zh ? .en : .zh }
+    var htmlTag: String { self == .zh ? "zh-CN" : "en" }
+
+    subscript(key: String) -> String {
+        Self.table[key]?[self == .zh ? 0 : 1] ?? key
+    }
+
+    /// Every string for templates: `{{t.key}}`.
+    var strings: [String: String] {
+        Self.table.mapValues { $0[self == .zh ? 0 : 1] }
+    }
+
+    static let table: [String: [String]] = [
+        "app": ["Custody 执法记录仪证据审查", "Custody evidence review"],
+        "queue": ["审查队列", "Review queue"],
+        "reports": ["统计报表", "Reports"],
+        "sign_in": ["登录", "Sign in"],
+        "sign_out": ["退出", "Sign out"],
+        "username": ["用户名", "User name"],
+        "password": ["密码", "Password"],
+        "switch_language": ["English", "中文"],
+        "open": ["待审", "Open"],
+        "claimed": ["审查中", "Claimed"],
+        "closed": ["已审结", "Closed"],
+        "all": ["全部", "All"],
+        "reason": ["原因", "Reason"],
+        "incident": ["警情", "Incident"],
+        "officer": ["民警", "Officer"],
+        "occurred": ["发生时间", "When"],
+        "state": ["状态", "State"],
+        "claimed_by": ["审查人", "Reviewer"],
+        "lease_until": ["认领至", "Held until"],
+        "actions": ["操作", "Actions"],
+        "claim": ["认领", "Claim"],
+        "release": ["放弃", "Release"],
+        "reopen": ["重新打开", "Reopen"],
+        "view": ["查看", "View"],
+        "items": ["条", "items"],
+        "previous": ["上一页", "Previous"],
+        "next": ["下一页", "Next"],
+        "no_items": ["队列为空。", "Nothing in this list."],
+        "reason_no_recording": ["无录像", "No recording"],
+        "reason_early_stop": ["提前关闭", "Early stop"],
+        "reason_late_start": ["延迟开启", "Late start"],
+        "reason_interruption": ["中途中断", "Interruption"],
+        "reason_late_upload": ["逾期上传", "Late upload"],
+        "reason_unreadable": ["文件损坏", "Unreadable file"],
+        "reason_unattributed": ["无法确定民警", "Unattributed clip"],
+        "reason_unlinked": ["未关联警情", "Unlinked clip"],
+        "reason_sample": ["随机抽查", "Random sample"],
+        "category": ["警情类别", "Call type"],
+        "station": ["处警单位", "Station"],
+        "location": ["地址", "Location"],
+        "timeline": ["处警时间轴", "Call timeline"],
+        "required_window": ["应录时段（到场—处警结束）", "Required window (arrival to clearance)"],
+        "recorded": ["已录像", "Recorded"],
+        "gap": ["缺失", "Missing"],
+        "coverage": ["覆盖率", "Coverage"],
+        "not_judged": ["未研判（缺少到场或结束时间）", "Not judged (no arrival or clearance time)"],
+        "clips": ["录像文件", "Clips"],
+        "findings": ["问题", "Findings"],
+        "no_findings": ["未发现问题。", "No findings."],
+        "jump_to_gap": ["跳转到缺失处", "Jump to gap"],
+        "play": ["播放", "Play"],
+        "review": ["审查结论", "Review"],
+        "verdict": ["结论", "Verdict"],
+        "verdict_compliant": ["合规", "Compliant"],
+        "verdict_violation": ["违规", "Violation"],
+        "verdict_justified": ["情有可原", "Justified"],
+        "checklist": ["检查项", "Checklist"],
+        "note": ["备注", "Note"],
+        "save_verdict": ["提交结论", "Record verdict"],
+        "claim_to_review": ["认领后即可填写审查结论。", "Claim this item to record a verdict."],
+        "held_by_other": ["该条目正由他人审查。", "Someone else is reviewing this item."],
+        "reviewed": ["已审结", "Reviewed"],
+        "check_late_activation": ["延迟开启", "Late activation"],
+        "check_early_deactivation": ["提前关闭", "Early deactivation"],
+        "check_interruption": ["中途中断", "Interruption"],
+        "check_no_recording": ["未录像", "No recording"],
+        "check_not_identified": ["未亮明身份", "Did not identify themselves"],
+        "check_appearance": ["警容不整", "Appearance"],
+        "check_camera_angle": ["角度/遮挡", "Camera angle / obstruction"],
+        "check_audio_muted": ["无声音", "Audio muted"],
+        "check_wrong_incident": ["关联错误警情", "Wrong incident"],
+        "check_not_entered_in_system": ["未录入系统", "Not entered in the system"],
+        "check_late_upload": ["逾期上传", "Late upload"],
+        "check_professionalism": ["执法规范", "Professionalism"],
+        "check_safety_concern": ["安全隐患", "Safety concern"],
+        "check_other": ["其他", "Other"],
+        "clip": ["录像", "Clip"],
+        "started": ["开始", "Started"],
+        "ended": ["结束", "Ended"],
+        "duration": ["时长", "Duration"],
+        "integrity": ["完整性", "Integrity"],
+        "receipts": ["接收记录", "Hand-ins"],
+        "received": ["接收时间", "Received"],
+        "original_name": ["原文件名", "Original name"],
+        "linked_incidents": ["关联警情", "Linked incidents"],
+        "report_title": ["执法记录仪覆盖情况", "Body-camera coverage"],
+        "judged_calls": ["研判警情", "Judged calls"],
+        "with_footage": ["有录像", "With footage"],
+        "fully_covered": ["全程录像", "Fully covered"],
+        "by_station": ["按单位", "By station"],
+        "by_officer": ["按民警", "By officer"],
+        "reviews_done": ["已审查", "Reviews done"],
+        "violations": ["违规", "Violations"],
+        "forbidden": ["您的角色无权访问此页面。", "Your role may not open this page."],
+        "not_found": ["找不到该内容。", "Not found."],
+        "bad_login": ["用户名或密码错误。", "Wrong user name or password."],
+        "seconds": ["秒", "s"],
+        "times_in": ["时间为", "Times in"],
+    ]
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// The incident page's timeline, drawn to scale in SVG: the required window, the clips that
+/// recorded, and the gaps found, with clock ticks in the configured zone.
+struct Timeline {
+    struct Mark { var start: Double; var end: Double; var label: String }
+
+    var window: (Double, Double)?
+    var clips: [Mark]
+    var gaps: [Mark]
+    var zone: TimeZone
+    var width = 1100.0
+
+    func svg() -> String {
+        var points = clips.flatMap { [$0.start, $0.end] } + gaps.flatMap { [$0.start, $0.end] }
+        if let window { points += [window.0, window.1] }
+        guard var lo = points.min(), var hi = points.max() else { return "" }
+        if hi - lo < 60 { lo -= 30; hi += 30 }
+        let pad = (hi - lo) * 0.03
+        lo -= pad
+        hi += pad
+        let left = 8.0, right = width - 8
+        func x(_ t: Double) -> Double { left + (t - lo) / (hi - lo) * (right - left) }
+        func rect(_ a: Double, _ b: Double, y: Double, h: Double, fill: String, title: String, extra: String = "") -> String {
+            let w = max(1.5, x(b) - x(a))
+            return "<rect x=\"\(f(x(a)))\" y=\"\(f(y))\" width=\"\(f(w))\" height=\"\(f(h))\" fill=\"\(fill)\" \(extra)><title>\(HTML.escape(title))</title></rect>"
+        }
+        var parts: [String] = []
+        parts.append("<svg viewBox=\"0 0 \(Int(width)) 84\" width=\"100%\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\" style=\"font:11px sans-serif\">")
+        if let window {
+            parts.append(rect(window.0, window.1, y: 8, h: 22, fill: "#d5dbe3", title: "\(HTML.clock(window.0, zone: zone)) – \(HTML.clock(window.1, zone: zone))"))
+        }
+        for gap in gaps {
+            parts.append(rect(gap.start, gap.end, y: 8, h: 22, fill: "#e74c3c", title: gap.label, extra: "opacity=\"0.85\""))
+        }
+        for clip in clips {
+            parts.append(rect(clip.start, clip.end, y: 36, h: 16, fill: "#27ae60", title: clip.label, extra: "rx=\"2\""))
+        }
+        // Ticks at a round step giving 6–12 labels.
+        let steps: [Double] = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 43_200, 86_400]
+        let step = steps.first { (hi - lo) / $0 <= 12 } ?? 86_400
+        let offset = Double(zone.secondsFromGMT(for: Date(timeIntervalSince1970: lo)))
+        var t = ((lo + offset) / step).rounded(.up) * step - offset
+        while t <= hi {
+            parts.append("<line x1=\"\(f(x(t)))\" x2=\"\(f(x(t)))\" y1=\"56\" y2=\"62\" stroke=\"#8795a6\"/>")
+            parts.append("<text x=\"\(f(x(t)))\" y=\"76\" text-anchor=\"middle\" fill=\"#5b6776\">\(HTML.clock(t, zone: zone).prefix(step < 60 ? 8 : 5))</text>")
+            t += step
+        }
+        parts.append("<line x1=\"\(f(left))\" x2=\"\(f(right))\" y1=\"56\" y2=\"56\" stroke=\"#b4bfcc\"/>")
+        parts.append("</svg>")
+        return parts.joined()
+    }
+
+    private func f(_ v: Double) -> String { String(format: "%.1f", v) }
+}
