@@ -73,6 +73,11 @@ extension CustodyServer {
                    let sha = before["sha256"]?.stringValue, let cs = time(before["start"]) {
                     r["jump_clip"] = sha
                     r["jump_at"] = String(format: "%.0f", max(0, s - cs - 5))
+                } else if kind != "late_upload", let after = mine.first(where: { abs((time($0["start"]) ?? 0) - e) <= 2 }),
+                          let sha = after["sha256"]?.stringValue {
+                    // A late start: the recording that finally began.
+                    r["jump_clip"] = sha
+                    r["jump_at"] = "0"
                 } else if kind == "late_upload", let sha = f["clip_sha256"]?.stringValue {
                     r["jump_clip"] = sha
                     r["jump_at"] = "0"
@@ -153,7 +158,7 @@ extension CustodyServer {
         func share(_ n: Int) -> String { f.judged > 0 ? String(format: "%.1f%%", 100 * Double(n) / Double(f.judged)) : "—" }
         // Horizontal bars of findings by kind.
         let maxCount = max(1, f.findingsByKind.map(\.count).max() ?? 1)
-        var svg = "<svg viewBox=\"0 0 700 \(max(30, f.findingsByKind.count * 28 + 6))\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\" style=\"font:13px sans-serif\">"
+        var svg = "<svg viewBox=\"0 0 700 \(max(30, f.findingsByKind.count * 28 + 6))\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\" style=\"font:13px sans-serif;max-width:760px\">"
         for (i, entry) in f.findingsByKind.enumerated() {
             let y = i * 28 + 4
             let w = 420.0 * Double(entry.count) / Double(maxCount)
