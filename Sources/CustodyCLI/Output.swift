@@ -4,7 +4,7 @@ import Foundation
 /// Writes one JSON object per line on stdout (SPEC §1: nothing else goes to stdout with --json).
 final class JSONLineWriter {
     func write(_ value: some JSONLineConvertible) {
-        FileHandle.standardOutput.write(Data((value.jsonValue.rendered + "\n").utf8))
+        FileHandle.standardOutput.write(Data(value.jsonValue.utf8 + [0x0A]))
     }
 }
 

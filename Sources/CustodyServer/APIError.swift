@@ -59,10 +59,35 @@ enum JSONResponse {
         var headers = extra
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.rendered)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: value.utf8)))
+    }
+
+    static func ok(bytes: [UInt8]) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
         ok(.object([("error", .string(message))]), status: status)
+    }
+}
+
+/// Rendered queue pages by (state, limit, offset), valid for one queue version.
+final class PageCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pages: [String: (version: Int, bytes: [UInt8])] = [:]
+    private let capacity = 256
+
+    func get(_ key: String, version: Int) -> [UInt8]? {
+        lock.withLock { pages[key].flatMap { $0.version == version ? $0.bytes : nil } }
+    }
+
+    func put(_ key: String, version: Int, bytes: [UInt8]) {
+        lock.withLock {
+            if pages.count >= capacity { pages = pages.filter { $0.value.version == version } }
+            if pages.count < capacity { pages[key] = (version, bytes) }
+        }
     }
 }

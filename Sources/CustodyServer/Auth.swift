@@ -8,13 +8,19 @@ import HummingbirdBcrypt
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = CustodyRequestContext
     let catalog: Catalog
+    let cache: TokenCache
 
     static let cookieName = "custody_session"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if let token = Self.token(from: request) {
-            context.user = try catalog.user(forToken: token)
+            if let cached = cache.get(token) {
+                context.user = cached
+            } else {
+                context.user = try catalog.user(forToken: token)
+                if let user = context.user { cache.put(token, user) }
+            }
         }
         return try await next(request, context)
     }
@@ -65,5 +71,31 @@ public enum Passwords {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: work()) }
         }
+    }
+}
+
+/// Accounts by token for a few seconds, so a busy reviewer's requests do not each look the
+/// token up. Signing out here drops the entry at once; a revocation by another process takes
+/// effect within `lifetime`.
+final class TokenCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: (user: User, until: Date)] = [:]
+    let lifetime: TimeInterval
+
+    init(lifetime: TimeInterval = 5) { self.lifetime = lifetime }
+
+    func get(_ token: String, now: Date = Date()) -> User? {
+        lock.withLock { entries[token].flatMap { $0.until > now ? $0.user : nil } }
+    }
+
+    func put(_ token: String, _ user: User, now: Date = Date()) {
+        lock.withLock {
+            if entries.count > 10_000 { entries = entries.filter { $0.value.until > now } }
+            entries[token] = (user, now.addingTimeInterval(lifetime))
+        }
+    }
+
+    func remove(_ token: String) {
+        _ = lock.withLock { entries.removeValue(forKey: token) }
     }
 }

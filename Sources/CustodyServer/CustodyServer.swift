@@ -31,6 +31,8 @@ public struct CustodyServer: Sendable {
     public let settings: ServerSettings
     let throttle: LoginThrottle
     let metrics = Metrics()
+    let queuePages = PageCache()
+    let tokens = TokenCache()
     /// Key for CSRF tokens, kept in the data folder so tokens survive a restart.
     let csrfKeyBytes: [UInt8]
     var csrfKey: SymmetricKey { SymmetricKey(data: csrfKeyBytes) }
@@ -55,7 +57,7 @@ public struct CustodyServer: Sendable {
         let router = Router(context: CustodyRequestContext.self)
         router.middlewares.add(metrics)
         router.middlewares.add(ErrorMiddleware(logger: logger))
-        router.middlewares.add(AuthMiddleware(catalog: catalog))
+        router.middlewares.add(AuthMiddleware(catalog: catalog, cache: tokens))
         addSystemRoutes(router)
         addSessionRoutes(router)
         addQueueRoutes(router)

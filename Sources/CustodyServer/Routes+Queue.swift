@@ -22,8 +22,15 @@ extension CustodyServer {
                 guard let n = Int(text), n >= 0 else { throw APIError(.badRequest, "offset must be 0 or more.") }
                 return n
             } ?? 0
+            // Every reviewer reads the same first pages: serve them from a cache keyed on the
+            // queue's version, which any change to any item (in any process) moves on.
+            let key = "\(state ?? "open")|\(limit)|\(offset)"
+            let version = try catalog.queueVersion()
+            if let bytes = queuePages.get(key, version: version) { return JSONResponse.ok(bytes: bytes) }
             let page = try catalog.queue(state: state == "all" ? nil : (state ?? "open"), limit: limit, offset: offset)
-            return JSONResponse.ok(.object([("items", .array(page.items.map(\.jsonValue))), ("total", .int(Int64(page.total)))]))
+            let bytes = JSONValue.object([("items", .array(page.items.map(\.jsonValue))), ("total", .int(Int64(page.total)))]).utf8
+            queuePages.put(key, version: version, bytes: bytes)
+            return JSONResponse.ok(bytes: bytes)
         }
         router.get("/api/queue/{id}") { _, context in
             let user = try context.require(Access.read)

@@ -39,7 +39,10 @@ extension CustodyServer {
         }
         router.delete("/api/session") { request, context in
             let user = try context.signedIn()
-            if let token = AuthMiddleware.token(from: request) { try catalog.revokeToken(token) }
+            if let token = AuthMiddleware.token(from: request) {
+                try catalog.revokeToken(token)
+                tokens.remove(token)
+            }
             try catalog.audit(actor: user.name, action: "signed-out", subject: "session")
             var headers = HTTPFields()
             headers[.setCookie] = "\(AuthMiddleware.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"

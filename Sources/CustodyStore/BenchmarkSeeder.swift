@@ -1,3 +1,4 @@
+import CustodyCore
 import Foundation
 internal import GRDB
 
@@ -90,6 +91,29 @@ public enum BenchmarkSeeder {
         }
         mutating func uniform(_ lo: Double, _ hi: Double) -> Double {
             lo + (hi - lo) * Double(next() >> 11) / Double(1 << 53)
+        }
+    }
+}
+
+extension BenchmarkSeeder {
+    /// `count` open review items with realistic reasons and times, for the queue benchmark.
+    public static func seedQueue(_ catalog: Catalog, count: Int, seed: UInt64 = 1) throws {
+        var rng = Seeded(seed)
+        let reasons = ["no_recording", "early_stop", "late_start", "interruption", "late_upload", "unlinked", "sample"]
+        try catalog.writer.write { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO review_items (subject, reason, priority, incident_id, officer_id, occurred_at, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, 0)
+                """)
+            for i in 0..<count {
+                let reason = reasons[Int(rng.uniform(0, Double(reasons.count)))]
+                let priority = Review.priorities[reason] ?? 8
+                insert.setUncheckedArguments([
+                    "bench:\(i)", reason, priority, String(format: "2024-%08d", i), String(format: "B%05d", i % 2000),
+                    1_704_067_200 + rng.uniform(0, 365 * 86_400),
+                ])
+                try insert.execute()
+            }
         }
     }
 }

@@ -96,11 +96,7 @@ extension Catalog {
     public func serverFigures(now: Date = Date()) throws -> ServerFigures {
         try writer.read { db in
             var f = ServerFigures()
-            for r in try Row.fetchAll(db, sql: """
-                SELECT CASE WHEN state = 'claimed' AND lease_until < ? THEN 'open' ELSE state END AS s, COUNT(*) FROM review_items GROUP BY s
-                """, arguments: [now.timeIntervalSince1970]) {
-                f.queue[r[0]] = r[1]
-            }
+            for r in try Row.fetchAll(db, sql: "SELECT state, n FROM queue_counts WHERE state != 'version'") { f.queue[r[0]] = r[1] }
             for r in try Row.fetchAll(db, sql: "SELECT location, COUNT(*) FROM evidence GROUP BY location") { f.evidence[r[0]] = r[1] }
             f.receipts = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM receipts") ?? 0
             return f

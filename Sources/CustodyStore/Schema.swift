@@ -185,7 +185,26 @@ extension Catalog {
                     reviewed_at REAL,
                     created_at REAL NOT NULL
                 );
-                CREATE INDEX review_queue ON review_items(state, priority, occurred_at);
+                CREATE INDEX review_queue ON review_items(state, priority, occurred_at, id);
+
+                -- Items per state, kept by triggers so the queue's total is one lookup.
+                CREATE TABLE queue_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL);
+                INSERT INTO queue_counts VALUES ('open', 0), ('claimed', 0), ('closed', 0), ('version', 0);
+                CREATE TRIGGER queue_count_insert AFTER INSERT ON review_items BEGIN
+                    UPDATE queue_counts SET n = n + 1 WHERE state = NEW.state OR state = 'version';
+                END;
+                CREATE TRIGGER queue_count_delete AFTER DELETE ON review_items BEGIN
+                    UPDATE queue_counts SET n = n - 1 WHERE state = OLD.state;
+                    UPDATE queue_counts SET n = n + 1 WHERE state = 'version';
+                END;
+                -- Any change to an item changes the version (cached pages key on it).
+                CREATE TRIGGER queue_version_update AFTER UPDATE ON review_items BEGIN
+                    UPDATE queue_counts SET n = n + 1 WHERE state = 'version';
+                END;
+                CREATE TRIGGER queue_count_update AFTER UPDATE OF state ON review_items WHEN OLD.state != NEW.state BEGIN
+                    UPDATE queue_counts SET n = n - 1 WHERE state = OLD.state;
+                    UPDATE queue_counts SET n = n + 1 WHERE state = NEW.state;
+                END;
 
                 CREATE TABLE reviews (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -107,6 +107,38 @@ import Testing
             #expect(try await client.execute(uri: "/api/queue", method: .get, headers: headers).status == .ok)
             headers[.cookie] = "custody_session=forged"
             #expect(try await client.execute(uri: "/api/queue", method: .get, headers: headers).status == .unauthorized)
+            // Signing out ends the token at once, though recent tokens are cached.
+            let rita = fx.headers("rita")
+            #expect(try await client.execute(uri: "/api/queue", method: .get, headers: rita).status == .ok)
+            #expect(try await client.execute(uri: "/api/session", method: .delete, headers: rita).status == .ok)
+            #expect(try await client.execute(uri: "/api/queue", method: .get, headers: rita).status == .unauthorized)
+        }
+    }
+}
+
+@Suite struct QueueCacheTests {
+    @Test func aCachedPageFollowsEveryChangeIncludingOtherProcesses() async throws {
+        let fx = try await ServerFixture()
+        defer { fx.cleanUp() }
+        try await fx.application.test(.router) { client async throws in
+            func first() async throws -> [String: Any] {
+                let r = try await client.execute(uri: "/api/queue?state=open&limit=50&offset=0", method: .get, headers: fx.headers("rita"))
+                return try #require((r.json["items"] as? [[String: Any]])?.first)
+            }
+            let before = try await first()
+            let id = try #require(before["id"] as? Int)
+            #expect(try await first()["id"] as? Int == id)  // served from the cache
+            // Through the API …
+            _ = try await client.execute(uri: "/api/queue/\(id)/claim", method: .post, headers: fx.headers("rita"))
+            #expect(try await first()["id"] as? Int != id)
+            // … and straight in the catalog, as `custody audit` or another server would.
+            _ = try fx.catalog.release(Int64(id), by: "rita", asSupervisor: false)
+            #expect(try await first()["id"] as? Int == id)
+            // A lapsed lease reopens the item in the list too.
+            _ = try fx.catalog.claim(Int64(id), by: "remy", lease: 0.5)
+            #expect(try await first()["id"] as? Int != id)
+            try await Task.sleep(nanoseconds: 700_000_000)
+            #expect(try await first()["id"] as? Int == id)
         }
     }
 }

@@ -127,7 +127,10 @@ extension CustodyServer {
         router.post("/logout") { request, context in
             let fields = try await formBody(request)
             try checkCSRF(request, fields)
-            if let token = request.cookies[AuthMiddleware.cookieName]?.value { try catalog.revokeToken(token) }
+            if let token = request.cookies[AuthMiddleware.cookieName]?.value {
+                try catalog.revokeToken(token)
+                tokens.remove(token)
+            }
             if let user = context.user { try catalog.audit(actor: user.name, action: "signed-out", subject: "session") }
             return Self.redirect("/login", cookies: ["\(AuthMiddleware.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"])
         }
