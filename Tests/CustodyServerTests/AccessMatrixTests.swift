@@ -81,6 +81,26 @@ import Testing
                     }
                 }
             }
+            // The pages follow the same rules; anonymous visitors are sent to the login page.
+            let pages: [(String, Set<String>)] = [
+                ("/queue", readers), ("/incidents/110-20240214-0008", readers), ("/reports", readers.union(["root"])),
+                ("/clips/\(mine)", readers.union(["olga"])), ("/clips/\(theirs)", readers.union(["oscar"])),
+            ]
+            for (uri, roles) in pages {
+                for user in everyone {
+                    var headers = HTTPFields()
+                    if let user { headers[.cookie] = "custody_session=\(fx.tokens[user]!)" }
+                    let response = try await client.execute(uri: uri, method: .get, headers: headers)
+                    let who = user ?? "anonymous"
+                    if user == nil {
+                        #expect(response.status == .seeOther && response.headers[.location]?.hasPrefix("/login") == true, "GET \(uri) as \(who)")
+                    } else if roles.contains(user!) {
+                        #expect(response.status == .ok, "GET \(uri) as \(who): \(response.status)")
+                    } else {
+                        #expect(response.status == .forbidden, "GET \(uri) as \(who): \(response.status)")
+                    }
+                }
+            }
             // Health and metrics are open to anyone on the host.
             #expect(try await client.execute(uri: "/health", method: .get).status == .ok)
             let metrics = try await client.execute(uri: "/metrics", method: .get)
