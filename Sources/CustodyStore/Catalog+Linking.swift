@@ -177,13 +177,7 @@ extension Catalog {
             if let v = query.officerID { clauses.append("officer_id = ?"); arguments.append(v) }
             if let v = query.since { clauses.append("end >= ?"); arguments.append(v.timeIntervalSince1970) }
             if let v = query.until { clauses.append("start <= ?"); arguments.append(v.timeIntervalSince1970) }
-            let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-            return try Row.fetchAll(db, sql: "SELECT * FROM findings \(filter)", arguments: StatementArguments(arguments)).map { r in
-                Finding(
-                    incidentID: r["incident_id"], officerID: r["officer_id"], kind: FindingKind(rawValue: r["kind"]) ?? .noRecording,
-                    start: r["start"], end: r["end"], windowStart: r["window_start"], windowEnd: r["window_end"],
-                    coverage: r["coverage"], clipSHA256: r["clip_sha256"])
-            }.sorted(by: Finding.printOrder)
+            return try Self.findingRows(db, where: clauses.joined(separator: " AND "), arguments).sorted(by: Finding.printOrder)
         }
     }
 

@@ -64,7 +64,7 @@ extension Catalog {
             if let officer = evidence.officerID, !incidents.isEmpty {
                 findings += try Self.findingRows(
                     db, where: "officer_id = ? AND kind != 'late_upload' AND incident_id IN (\(databaseQuestionMarks(count: incidents.count)))",
-                    [officer] + incidents)
+                    [officer] + incidents.map { $0 as (any DatabaseValueConvertible)? })
             }
             return .object([
                 ("sha256", .string(evidence.sha256)), ("location", .string(evidence.location.rawValue)),
@@ -78,8 +78,9 @@ extension Catalog {
         }
     }
 
-    static func findingRows(_ db: Database, where clause: String, _ arguments: [String]) throws -> [Finding] {
-        try Row.fetchAll(db, sql: "SELECT * FROM findings WHERE \(clause)", arguments: StatementArguments(arguments)).map { r in
+    static func findingRows(_ db: Database, where clause: String, _ arguments: [(any DatabaseValueConvertible)?]) throws -> [Finding] {
+        let filter = clause.isEmpty ? "" : "WHERE \(clause)"
+        return try Row.fetchAll(db, sql: "SELECT * FROM findings \(filter)", arguments: StatementArguments(arguments)).map { r in
             Finding(
                 incidentID: r["incident_id"], officerID: r["officer_id"], kind: FindingKind(rawValue: r["kind"]) ?? .noRecording,
                 start: r["start"], end: r["end"], windowStart: r["window_start"], windowEnd: r["window_end"],
