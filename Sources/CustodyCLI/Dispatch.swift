@@ -59,6 +59,7 @@ struct DispatchImportCommand: ParsableCommand {
         }
         if !officers.isEmpty {
             try context.catalog.relink(officers: officers, policy: context.config.policy, actor: "cli")
+            try context.catalog.refreshQueue(officers: officers)
         }
         let figures = try context.catalog.coverageFigures()
         if json {
@@ -89,7 +90,8 @@ struct LinkCommand: ParsableCommand {
         let context = try options.open()
         let started = Date()
         let summary = try context.catalog.relink(officers: nil, policy: context.config.policy, actor: "cli")
-        Console.out("linked \(summary.officers) officer(s): \(summary.links) link(s), \(summary.findings) finding(s) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        let added = try context.catalog.refreshQueue()
+        Console.out("linked \(summary.officers) officer(s): \(summary.links) link(s), \(summary.findings) finding(s), \(added) new queue item(s) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         Console.out(Self.describe(try context.catalog.coverageFigures()))
     }
 

@@ -51,6 +51,7 @@ struct Watch: AsyncParsableCommand {
             if result.status == .ingested, let sha = result.sha256,
                let officers = try? catalog.officers(ofClips: [sha]), !officers.isEmpty {
                 _ = try? catalog.relink(officers: officers, policy: policy, actor: "watch")
+                _ = try? catalog.refreshQueue(officers: officers)
             }
             if json {
                 JSONLineWriter().write(result)

@@ -88,10 +88,15 @@ extension Catalog {
     /// Adds the items the current findings call for (idempotent). Open items follow their
     /// call's most urgent finding; closed ones are left as reviewed. Returns how many are new.
     @discardableResult
-    public func refreshQueue(sampleShare: Double = 0.05, seed: String = "custody", now: Date = Date()) throws -> Int {
+    public func refreshQueue(officers: Set<String>? = nil, sampleShare: Double = 0.05, seed: String = "custody", now: Date = Date()) throws -> Int {
         try writer.write { db in
             let before = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_items") ?? 0
             let t = now.timeIntervalSince1970
+            // Only these officers' calls and clips (after an ingest or import), or everyone's.
+            let list = officers.map { Array($0) } ?? []
+            let scope = officers == nil ? "1" : "officer_id IN (\(databaseQuestionMarks(count: list.count)))"
+            let scoped = { (args: [(any DatabaseValueConvertible)?]) in StatementArguments(args + list.map { $0 as (any DatabaseValueConvertible)? }) }
+            if officers?.isEmpty == true { return 0 }
             let kindPriority = "CASE kind WHEN 'no_recording' THEN 0 WHEN 'early_stop' THEN 1 WHEN 'late_start' THEN 2 WHEN 'interruption' THEN 3 ELSE 4 END"
             // One item per call with findings.
             try db.execute(sql: """
@@ -100,16 +105,16 @@ extension Catalog {
                     CASE MIN(\(kindPriority)) WHEN 0 THEN 'no_recording' WHEN 1 THEN 'early_stop' WHEN 2 THEN 'late_start'
                         WHEN 3 THEN 'interruption' ELSE 'late_upload' END,
                     MIN(\(kindPriority)), incident_id, officer_id, MIN(COALESCE(window_start, start)), ?
-                FROM findings WHERE incident_id IS NOT NULL GROUP BY incident_id, officer_id
+                FROM findings WHERE incident_id IS NOT NULL AND \(scope) GROUP BY incident_id, officer_id
                 ON CONFLICT(subject) DO UPDATE SET reason = excluded.reason, priority = excluded.priority
                     WHERE review_items.state != 'closed'
-                """, arguments: [t])
+                """, arguments: scoped([t]))
             // Clips that need a person: unreadable, unattributed, unlinked.
             try db.execute(sql: """
                 INSERT OR IGNORE INTO review_items (subject, reason, priority, officer_id, clip_sha256, occurred_at, created_at)
                 SELECT 'clip:' || sha256, 'unreadable', 5, officer_id, sha256, COALESCE(start_time, stored_at), ?
-                FROM evidence WHERE location = 'quarantine'
-                """, arguments: [t])
+                FROM evidence WHERE location = 'quarantine' AND (officer_id IS NULL OR \(scope))
+                """, arguments: scoped([t]))
             try db.execute(sql: """
                 INSERT OR IGNORE INTO review_items (subject, reason, priority, clip_sha256, occurred_at, created_at)
                 SELECT 'clip:' || sha256, 'unattributed', 6, sha256, start_time, ?
@@ -118,15 +123,30 @@ extension Catalog {
             try db.execute(sql: """
                 INSERT OR IGNORE INTO review_items (subject, reason, priority, officer_id, clip_sha256, occurred_at, created_at)
                 SELECT 'clip:' || sha256, 'unlinked', 7, officer_id, sha256, start_time, ?
-                FROM evidence e WHERE location = 'vault' AND officer_id IS NOT NULL
+                FROM evidence e WHERE location = 'vault' AND officer_id IS NOT NULL AND \(scope)
                     AND NOT EXISTS (SELECT 1 FROM links l WHERE l.clip_id = e.rowid)
-                """, arguments: [t])
+                """, arguments: scoped([t]))
+            // Withdraw open, unclaimed items whose reason has gone: a clip now linked or attributed,
+            // a call whose findings a later import or ingest cleared. Claimed and closed items stay.
+            let withdrawn = try Row.fetchAll(db, sql: """
+                SELECT id, subject FROM review_items r WHERE state = 'open' AND (
+                    (reason = 'unlinked' AND EXISTS (SELECT 1 FROM evidence e JOIN links l ON l.clip_id = e.rowid WHERE e.sha256 = r.clip_sha256))
+                    OR (reason = 'unattributed' AND EXISTS (SELECT 1 FROM evidence e WHERE e.sha256 = r.clip_sha256 AND e.officer_id IS NOT NULL))
+                    OR (subject LIKE 'call:%' AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.incident_id = r.incident_id AND f.officer_id = r.officer_id)))
+                    AND (officer_id IS NULL OR \(scope))
+                """, arguments: StatementArguments(list))
+            for row in withdrawn {
+                let id: Int64 = row[0]
+                try db.execute(sql: "DELETE FROM review_items WHERE id = ?", arguments: [id])
+                try AuditLog.append(db, actor: "system", action: "queue-withdrawn", subject: "queue:\(id)", detail: .object([("subject", .string(row[1]))]))
+            }
+
             // A reproducible random share of fully covered calls, for conduct review: a call is
             // sampled when the hash of (seed, incident, officer) falls below the share.
             let clean = try Row.fetchAll(db, sql: """
                 SELECT d.incident_id, d.officer_id, d.arrived_at FROM coverage c JOIN dispatch_rows d ON d.id = c.row_id
-                WHERE c.findings = 0 AND c.coverage > 0
-                """)
+                WHERE c.findings = 0 AND c.coverage > 0 AND \(officers == nil ? "1" : "d." + scope)
+                """, arguments: StatementArguments(list))
             let sample = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO review_items (subject, reason, priority, incident_id, officer_id, occurred_at, created_at)
                 VALUES (?, 'sample', 8, ?, ?, ?, ?)
@@ -138,7 +158,7 @@ extension Catalog {
                 }
             }
             let after = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_items") ?? 0
-            return after - before
+            return after - before + withdrawn.count
         }
     }
 

@@ -41,6 +41,14 @@ import Testing
         let gaps = try Run.program(Self.custody, ["gaps", "--data", data, "--json"])
         #expect(gaps.status == 0)
         #expect(try Self.canonical(gaps.stdout) == Self.expected)
+        // The review queue follows the import, no server needed: one item per call with
+        // findings, most urgent first, plus the unreadable and unlinked clips.
+        let queue = try Catalog(path: data + "/custody.sqlite").queue(state: "open", limit: 50, offset: 0)
+        let calls = queue.items.filter { $0.incidentID != nil && $0.reason != "sample" }
+        #expect(calls.count == 6)
+        #expect(calls.first?.reason == "no_recording")
+        #expect(queue.items.filter { $0.reason == "unreadable" }.count == 1)
+        #expect(queue.items.filter { $0.reason == "unlinked" }.count == 2)
 
         // Filters narrow the list.
         let one = try Run.program(Self.custody, ["gaps", "--data", data, "--json", "--officer", "034567", "--since", "2024-02-14T02:00:00Z"])
