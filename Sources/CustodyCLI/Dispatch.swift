@@ -90,8 +90,8 @@ struct LinkCommand: ParsableCommand {
         let context = try options.open()
         let started = Date()
         let summary = try context.catalog.relink(officers: nil, policy: context.config.policy, actor: "cli")
-        let added = try context.catalog.refreshQueue()
-        Console.out("linked \(summary.officers) officer(s): \(summary.links) link(s), \(summary.findings) finding(s), \(added) new queue item(s) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        Console.out("linked \(summary.officers) officer(s): \(summary.links) link(s), \(summary.findings) finding(s) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        Console.out("(a running custody serve brings its review queue up to date within 5 minutes)")
         Console.out(Self.describe(try context.catalog.coverageFigures()))
     }
 

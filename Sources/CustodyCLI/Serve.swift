@@ -25,12 +25,12 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let context = try options.open()
-        let added = try context.catalog.refreshQueue()
+        QueueRefresher.start(context.catalog, every: 300)
         var settings = ServerSettings()
         settings.host = host
         settings.port = port
         let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings)
-        Console.error("custody serve: \(context.folder.root.path) on http://\(host):\(port)/ (\(added) new queue item(s)); Ctrl-C to stop")
+        Console.error("custody serve: \(context.folder.root.path) on http://\(host):\(port)/; Ctrl-C to stop")
         try await server.application(logger: Logs.logger("custody.serve")).runService()
     }
 }
@@ -148,5 +148,24 @@ struct Demo: AsyncParsableCommand {
         settings.demoMode = true
         let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings)
         try await server.application(logger: Logs.logger("custody.demo")).runService()
+    }
+}
+
+/// Brings the whole review queue up to date on a thread of its own, at start and then every
+/// `every` seconds, so that imports made while the server runs (or a full `custody link`)
+/// reach reviewers without slowing start-up or requests.
+enum QueueRefresher {
+    static func start(_ catalog: Catalog, every seconds: Double) {
+        Thread.detachNewThread {
+            while true {
+                do {
+                    let added = try catalog.refreshQueue()
+                    if added > 0 { Console.error("custody serve: \(added) new queue item(s)") }
+                } catch {
+                    Console.error("custody serve: queue refresh failed: \(error)")
+                }
+                Thread.sleep(forTimeInterval: seconds)
+            }
+        }
     }
 }

@@ -113,7 +113,12 @@ extension Catalog {
             try db.execute(sql: """
                 INSERT OR IGNORE INTO review_items (subject, reason, priority, officer_id, clip_sha256, occurred_at, created_at)
                 SELECT 'clip:' || sha256, 'unreadable', 5, officer_id, sha256, COALESCE(start_time, stored_at), ?
-                FROM evidence WHERE location = 'quarantine' AND (officer_id IS NULL OR \(scope))
+                FROM evidence WHERE officer_id IS NULL AND location = 'quarantine'
+                """, arguments: [t])
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO review_items (subject, reason, priority, officer_id, clip_sha256, occurred_at, created_at)
+                SELECT 'clip:' || sha256, 'unreadable', 5, officer_id, sha256, COALESCE(start_time, stored_at), ?
+                FROM evidence INDEXED BY evidence_officer_start WHERE \(officers == nil ? "officer_id IS NOT NULL" : scope) AND location = 'quarantine'
                 """, arguments: scoped([t]))
             try db.execute(sql: """
                 INSERT OR IGNORE INTO review_items (subject, reason, priority, clip_sha256, occurred_at, created_at)
@@ -128,13 +133,17 @@ extension Catalog {
                 """, arguments: scoped([t]))
             // Withdraw open, unclaimed items whose reason has gone: a clip now linked or attributed,
             // a call whose findings a later import or ingest cleared. Claimed and closed items stay.
-            let withdrawn = try Row.fetchAll(db, sql: """
-                SELECT id, subject FROM review_items r WHERE state = 'open' AND (
+            // Candidates come through the officer index (plus the few items with no officer).
+            let stale = """
+                state = 'open' AND (
                     (reason = 'unlinked' AND EXISTS (SELECT 1 FROM evidence e JOIN links l ON l.clip_id = e.rowid WHERE e.sha256 = r.clip_sha256))
                     OR (reason = 'unattributed' AND EXISTS (SELECT 1 FROM evidence e WHERE e.sha256 = r.clip_sha256 AND e.officer_id IS NOT NULL))
                     OR (subject LIKE 'call:%' AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.incident_id = r.incident_id AND f.officer_id = r.officer_id)))
-                    AND (officer_id IS NULL OR \(scope))
-                """, arguments: StatementArguments(list))
+                """
+            var withdrawn = try Row.fetchAll(db, sql: "SELECT id, subject FROM review_items r WHERE officer_id IS NULL AND \(stale)")
+            withdrawn += try Row.fetchAll(
+                db, sql: "SELECT id, subject FROM review_items r INDEXED BY review_officer WHERE \(officers == nil ? "officer_id IS NOT NULL" : scope) AND \(stale)",
+                arguments: StatementArguments(list))
             for row in withdrawn {
                 let id: Int64 = row[0]
                 try db.execute(sql: "DELETE FROM review_items WHERE id = ?", arguments: [id])

@@ -186,6 +186,8 @@ extension Catalog {
                     created_at REAL NOT NULL
                 );
                 CREATE INDEX review_queue ON review_items(state, priority, occurred_at, id);
+                CREATE INDEX review_officer ON review_items(officer_id, state);
+                CREATE INDEX review_clip ON review_items(clip_sha256);
 
                 -- Items per state, kept by triggers so the queue's total is one lookup.
                 CREATE TABLE queue_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL);
