@@ -107,7 +107,7 @@ extension Catalog {
                     MIN(\(kindPriority)), incident_id, officer_id, MIN(COALESCE(window_start, start)), ?
                 FROM findings WHERE incident_id IS NOT NULL AND \(scope) GROUP BY incident_id, officer_id
                 ON CONFLICT(subject) DO UPDATE SET reason = excluded.reason, priority = excluded.priority
-                    WHERE review_items.state != 'closed'
+                    WHERE review_items.state != 'closed' AND review_items.reason != excluded.reason
                 """, arguments: scoped([t]))
             // Clips that need a person: unreadable, unattributed, unlinked.
             try db.execute(sql: """

@@ -6,9 +6,12 @@ internal import GRDB
 /// GRDB types stay inside this module: callers get plain values.
 public final class Catalog: Sendable {
     let writer: any DatabaseWriter
+    /// Beside the catalog file: serializes relinks across processes (nil in memory).
+    let lockPath: String?
 
     /// Opens or creates the catalog at `path` and migrates it to the current schema.
     public init(path: String) throws {
+        lockPath = path + ".link-lock"
         var config = Configuration()
         config.busyMode = .timeout(30)
         config.prepareDatabase { db in
@@ -20,6 +23,7 @@ public final class Catalog: Sendable {
 
     /// An in-memory catalog with the real schema, for tests.
     public init(inMemory: Void = ()) throws {
+        lockPath = nil
         writer = try DatabaseQueue()
         try Self.migrator.migrate(writer)
     }

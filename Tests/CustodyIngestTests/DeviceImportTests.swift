@@ -3,6 +3,7 @@ import CustodyIngest
 import CustodyStore
 import CustodyTestSupport
 import Foundation
+import Dispatch
 import Testing
 
 @Suite struct DeviceImportTests {
@@ -116,5 +117,30 @@ import Testing
         let evidence = try #require(try ws.catalog.evidence(sha256: result.sha256 ?? ""))
         #expect(evidence.attribution == "ingest")
         #expect(evidence.probe.officerID == "012345")  // what the file itself says is kept
+    }
+}
+
+@Suite struct ConcurrentRelinkTests {
+    @Test func fullAndIncrementalRelinksAtOnceLeaveNoDuplicates() throws {
+        let ws = try Workspace()
+        defer { ws.cleanUp() }
+        let zone = TimeZone(identifier: "Asia/Shanghai")!
+        for file in SourceWalker.expand([RawPath(TestEnvironment.footage.path)]).files {
+            _ = ws.ingestor.ingest(IngestRequest(source: file, receivedAt: Timestamp.parse("2024-02-14T12:00:00Z", zone: zone)))
+        }
+        _ = DispatchImport.run(path: TestEnvironment.samples.appendingPathComponent("dispatch.csv").path, catalog: ws.catalog, zone: zone)
+        try ws.catalog.relink(officers: nil, policy: Policy(), actor: "test")
+        let expected = try ws.catalog.findings()
+        #expect(expected.count == 6)
+        // A second connection, as another process would have.
+        let other = try Catalog(path: ws.folder.catalogPath)
+        DispatchQueue.concurrentPerform(iterations: 16) { i in
+            if i % 2 == 0 {
+                _ = try? ws.catalog.relink(officers: nil, policy: Policy(), actor: "full")
+            } else {
+                _ = try? other.relink(officers: ["034567", "045678"], policy: Policy(), actor: "incremental")
+            }
+        }
+        #expect(try ws.catalog.findings() == expected)
     }
 }
