@@ -57,10 +57,7 @@ struct DispatchImportCommand: ParsableCommand {
             reports.append(report)
             if json { output.write(report) } else { Console.out(report.human) }
         }
-        if !officers.isEmpty {
-            try context.catalog.relink(officers: officers, policy: context.config.policy, actor: "cli")
-            try context.catalog.refreshQueue(officers: officers)
-        }
+        try context.catalog.relinkAndRefreshQueue(officers: officers, policy: context.config.policy, actor: "cli")
         let figures = try context.catalog.coverageFigures()
         if json {
             var o = JSONObjectBuilder()

@@ -63,8 +63,7 @@ struct Context {
     func relink(_ officers: Set<String>) throws {
         guard !officers.isEmpty else { return }
         let started = Date()
-        let summary = try catalog.relink(officers: officers, policy: config.policy, actor: "cli")
-        try catalog.refreshQueue(officers: officers)
+        let summary = try catalog.relinkAndRefreshQueue(officers: officers, policy: config.policy, actor: "cli")
         let ms = Int(Date().timeIntervalSince(started) * 1000)
         Console.error("custody: relinked \(officers.count) officer(s) in \(ms) ms: \(summary.links) link(s), \(summary.findings) finding(s)")
     }

@@ -50,8 +50,7 @@ struct Watch: AsyncParsableCommand {
         let watcher = InboxWatcher(ingestor: ingestor, inbox: inboxURL, settings: settings, logger: logger) { result in
             if result.status == .ingested, let sha = result.sha256,
                let officers = try? catalog.officers(ofClips: [sha]), !officers.isEmpty {
-                _ = try? catalog.relink(officers: officers, policy: policy, actor: "watch")
-                _ = try? catalog.refreshQueue(officers: officers)
+                _ = try? catalog.relinkAndRefreshQueue(officers: officers, policy: policy, actor: "watch")
             }
             if json {
                 JSONLineWriter().write(result)

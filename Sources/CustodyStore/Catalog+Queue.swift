@@ -171,6 +171,16 @@ extension Catalog {
         }
     }
 
+    /// After these officers' clips or calls changed: their links and findings, then their
+    /// queue items. The one step every ingest, import and the watcher take.
+    @discardableResult
+    public func relinkAndRefreshQueue(officers: Set<String>, policy: Policy, actor: String) throws -> LinkSummary {
+        guard !officers.isEmpty else { return LinkSummary() }
+        let summary = try relink(officers: officers, policy: policy, actor: actor)
+        try refreshQueue(officers: officers)
+        return summary
+    }
+
     static func sampled(seed: String, incident: String, officer: String, share: Double) -> Bool {
         let digest = Array(SHA256.hash(data: Data("\(seed)|\(incident)|\(officer)".utf8)))
         let value = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
