@@ -25,11 +25,12 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let context = try options.open()
-        QueueRefresher.start(context.catalog, every: 300)
+        try Reconcile.atStartUp(try context.ingestor(logger: Logs.logger("custody.serve")))
         var settings = ServerSettings()
         settings.host = host
         settings.port = port
         let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings)
+        QueueRefresher.start(context.catalog, uploads: server.uploads, every: 300)
         Console.error("custody serve: \(context.folder.root.path) on http://\(host):\(port)/; Ctrl-C to stop")
         try await server.application(logger: Logs.logger("custody.serve")).runService()
     }
@@ -147,17 +148,23 @@ struct Demo: AsyncParsableCommand {
         settings.port = port
         settings.demoMode = true
         let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings)
+        QueueRefresher.start(context.catalog, uploads: server.uploads, every: 300)
         try await server.application(logger: Logs.logger("custody.demo")).runService()
     }
 }
 
 /// Brings the whole review queue up to date on a thread of its own, at start and then every
 /// `every` seconds, so that imports made while the server runs (or a full `custody link`)
-/// reach reviewers without slowing start-up or requests.
+/// reach reviewers without slowing start-up or requests. The same round finishes uploads a
+/// crash left complete but not stored, and removes stale unfinished ones.
 enum QueueRefresher {
-    static func start(_ catalog: Catalog, every seconds: Double) {
+    static func start(_ catalog: Catalog, uploads: UploadSpool, every seconds: Double) {
         Thread.detachNewThread {
             while true {
+                let resumed = uploads.resumeComplete()
+                if resumed > 0 { Console.error("custody serve: stored \(resumed) upload(s) completed before a restart") }
+                let expired = uploads.expireStale()
+                if expired > 0 { Console.error("custody serve: removed \(expired) unfinished upload(s) past their expiry") }
                 do {
                     let added = try catalog.refreshQueue()
                     if added > 0 { Console.error("custody serve: \(added) new queue item(s)") }

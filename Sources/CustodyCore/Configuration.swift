@@ -6,6 +6,7 @@ public struct CustodyConfiguration: Sendable {
     public var timeZone = TimeZone(identifier: "UTC")!
     public var fileNamePattern = FileNameConvention.defaultPattern
     public var policy = Policy()
+    public var uploads = UploadLimits()
 
     public init() {}
 }

@@ -29,6 +29,13 @@ public enum ConfigFile {
         link_after_minutes = 10      # … to clearance + this
         window_starts_at = "arrived" # or "dispatched"
 
+        # Resumable uploads (tus) to `custody serve`.
+        [uploads]
+        max_size_mb = 8192           # larger uploads are refused (413)
+        min_free_mb = 1024           # keep this much disk free beyond an upload (else 507)
+        max_concurrent = 8           # uploads receiving at once; more are asked to retry (503)
+        expire_after_hours = 72      # unfinished uploads untouched this long are removed (audited)
+
         """
 
     public static func loadOrCreate(path: String) throws(Failure) -> CustodyConfiguration {
@@ -87,6 +94,18 @@ public enum ConfigFile {
                 }
                 config.policy.windowStart = value
             }
+        }
+        if let uploads = table["uploads"]?.table {
+            func number(_ key: String, minimum: Double) throws(Failure) -> Double? {
+                guard let value = uploads[key] else { return nil }
+                if let d = value.double, d >= minimum { return d }
+                if let i = value.int, Double(i) >= minimum { return Double(i) }
+                throw Failure(description: "\(path): uploads.\(key) must be a number ≥ \(Int(minimum)).")
+            }
+            if let v = try number("max_size_mb", minimum: 1) { config.uploads.maxBytes = Int64(v * 1_048_576) }
+            if let v = try number("min_free_mb", minimum: 0) { config.uploads.minFreeBytes = Int64(v * 1_048_576) }
+            if let v = try number("max_concurrent", minimum: 1) { config.uploads.maxConcurrent = Int(v) }
+            if let v = try number("expire_after_hours", minimum: 0) { config.uploads.expireAfter = v * 3600 }
         }
         return config
     }

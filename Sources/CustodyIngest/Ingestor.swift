@@ -18,9 +18,11 @@ public struct IngestRequest: Sendable {
     /// `ingest`, `watch`, `upload`.
     public var method: String
     public var handedInBy: String
+    /// The name the file had where it came from, when its path here is not it (uploads).
+    public var originalName: String?
 
     public init(source: RawPath, officer: String? = nil, device: String? = nil, receivedAt: Date? = nil,
-                move: Bool = false, method: String = "ingest", handedInBy: String = "cli") {
+                move: Bool = false, method: String = "ingest", handedInBy: String = "cli", originalName: String? = nil) {
         self.source = source
         self.officer = officer
         self.device = device
@@ -28,6 +30,7 @@ public struct IngestRequest: Sendable {
         self.move = move
         self.method = method
         self.handedInBy = handedInBy
+        self.originalName = originalName
     }
 }
 
@@ -75,7 +78,7 @@ public final class Ingestor: Sendable {
     /// Stores one file. Blocking: call it off the cooperative pool.
     public func ingest(_ request: IngestRequest) -> IngestResult {
         let display = request.source.display
-        let originalName = request.source.lastComponent.display
+        let originalName = request.originalName ?? request.source.lastComponent.display
         let inspector = self.inspector
         let early = ProbeBox()
         var staged: StagedCopy

@@ -10,10 +10,18 @@ import NIOCore
 public struct APIError: Error, Sendable {
     public var status: HTTPResponse.Status
     public var message: String
+    /// Headers the answer carries besides the JSON (e.g. tus's current `Upload-Offset`).
+    public var headers: HTTPFields = [:]
 
     public init(_ status: HTTPResponse.Status, _ message: String) {
         self.status = status
         self.message = message
+    }
+
+    func with(_ name: HTTPField.Name, _ value: String) -> APIError {
+        var copy = self
+        copy.headers[name] = value
+        return copy
     }
 }
 
@@ -27,7 +35,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as APIError {
-            return JSONResponse.error(error.status, error.message)
+            return JSONResponse.error(error.status, error.message).withHeaders(error.headers)
         } catch let error as Catalog.QueueError {
             switch error {
             case .notFound: return JSONResponse.error(.notFound, error.description)

@@ -38,6 +38,8 @@ public enum Access {
     public static let supervise: Set<Role> = [.supervisor]
     /// Clips: the readers, and officers for their own.
     public static let clips: Set<Role> = [.reviewer, .supervisor, .auditor, .officer]
+    /// Resumable uploads: officers (their own footage) and docking-station tokens.
+    public static let upload: Set<Role> = [.officer, .station]
     /// The audit log.
     public static let audit: Set<Role> = [.auditor, .admin]
 }

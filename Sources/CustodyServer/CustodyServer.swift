@@ -1,5 +1,6 @@
 public import CustodyCore
 public import CustodyStore
+public import CustodyIngest
 public import Hummingbird
 public import Logging
 public import Foundation
@@ -33,6 +34,8 @@ public struct CustodyServer: Sendable {
     let metrics = Metrics()
     let queuePages = PageCache()
     let tokens = TokenCache()
+    /// Resumable uploads in the data folder, handed to the ingest pipeline when complete.
+    public let uploads: UploadSpool
     /// Key for CSRF tokens, kept in the data folder so tokens survive a restart.
     let csrfKeyBytes: [UInt8]
     var csrfKey: SymmetricKey { SymmetricKey(data: csrfKeyBytes) }
@@ -44,6 +47,11 @@ public struct CustodyServer: Sendable {
         self.settings = settings
         self.throttle = LoginThrottle(maxFailures: settings.maxLoginFailures)
         self.csrfKeyBytes = Self.loadKey(folder.root.appendingPathComponent(".csrf-key"))
+        let naming = (try? FileNameConvention(pattern: config.fileNamePattern, timeZone: config.timeZone))
+            ?? (try! FileNameConvention(timeZone: config.timeZone))
+        let logger = Logger(label: "custody.uploads")
+        let ingestor = Ingestor(folder: folder, catalog: catalog, inspector: ClipInspector(naming: naming), logger: logger)
+        self.uploads = UploadSpool(folder: folder, catalog: catalog, ingestor: ingestor, policy: config.policy, limits: config.uploads, logger: logger)
     }
 
     static func loadKey(_ file: URL) -> [UInt8] {
@@ -63,6 +71,7 @@ public struct CustodyServer: Sendable {
         addQueueRoutes(router)
         addCaseRoutes(router)
         addMediaRoutes(router)
+        addUploadRoutes(router)
         addPageRoutes(router)
         return router
     }

@@ -79,6 +79,37 @@ extension Catalog {
         }
     }
 
+    /// The docking station's account, made on first use. It has no usable password: a
+    /// station signs in with nothing but its upload-only token.
+    public func stationUser(name: String, unusablePasswordHash: String) throws -> User {
+        if let (user, _) = try credentials(name: name) {
+            guard user.role == .station else {
+                throw AccountError(description: "'\(name)' is a \(user.role.rawValue) account, not a docking station.")
+            }
+            return user
+        }
+        return try addUser(name: name, role: .station, officerID: nil, passwordHash: unusablePasswordHash)
+    }
+
+    /// Issues a token for a station, audited (the token itself is never stored or logged).
+    public func issueStationToken(for user: User, lifetime: TimeInterval?, actor: String) throws -> String {
+        let token = try issueToken(for: user, kind: "station", lifetime: lifetime)
+        try audit(actor: actor, action: "token-issued", subject: user.name, detail: .object([
+            ("kind", .string("station")), ("expires_in_days", lifetime.map { .int(Int64($0 / 86400)) } ?? .null),
+        ]))
+        return token
+    }
+
+    /// Revokes every token of an account; returns how many there were.
+    public func revokeTokens(userID: Int64, name: String, actor: String) throws -> Int {
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE user_id = ?", arguments: [userID])
+            let n = db.changesCount
+            try AuditLog.append(db, actor: actor, action: "tokens-revoked", subject: name, detail: .object([("count", .int(Int64(n)))]))
+            return n
+        }
+    }
+
     public func revokeToken(_ token: String) throws {
         try writer.write { db in try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [Self.tokenHash(token)]) }
     }

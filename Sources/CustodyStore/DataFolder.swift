@@ -11,12 +11,14 @@ public struct DataFolder: Sendable {
     public var staging: URL { root.appendingPathComponent("staging") }
     public var inbox: URL { root.appendingPathComponent("inbox") }
     public var reports: URL { root.appendingPathComponent("reports") }
+    /// Resumable uploads in progress (`<id>.part`); complete ones move on into the vault.
+    public var uploads: URL { root.appendingPathComponent("uploads") }
     public var configPath: String { root.appendingPathComponent("config.toml").path }
 
     /// Opens (creating if needed) the folder at `path`.
     public init(path: String) throws {
         root = URL(fileURLWithPath: path).standardizedFileURL
-        for folder in [root, vault, quarantine, staging, inbox, reports] {
+        for folder in [root, vault, quarantine, staging, inbox, reports, uploads] {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         }
     }

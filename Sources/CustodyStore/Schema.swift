@@ -219,6 +219,33 @@ extension Catalog {
                 );
                 """)
         }
+        migrator.registerMigration("v4: resumable uploads") { db in
+            try db.execute(sql: """
+                -- One tus upload: its bytes are DATA/uploads/<id>.part up to `offset`, which is
+                -- only advanced after those bytes are fsynced.
+                CREATE TABLE uploads (
+                    id TEXT PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    uploader TEXT NOT NULL,
+                    officer_id TEXT,
+                    device_id TEXT,
+                    filename TEXT NOT NULL,
+                    metadata TEXT NOT NULL,
+                    length INTEGER NOT NULL,
+                    offset INTEGER NOT NULL DEFAULT 0,
+                    state TEXT NOT NULL DEFAULT 'receiving'
+                        CHECK (state IN ('receiving', 'complete', 'ingested', 'terminated', 'expired')),
+                    sha256 TEXT,
+                    status TEXT,
+                    reason TEXT,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE INDEX uploads_state ON uploads(state, updated_at);
+                -- Finding the receipt of an upload whose ingest was cut short by a crash.
+                CREATE INDEX receipts_upload ON receipts(source_path) WHERE method = 'upload';
+                """)
+        }
         return migrator
     }
 }
