@@ -94,6 +94,18 @@ public final class UploadSpool: Sendable {
         return UploadWriter(spool: self, upload: upload, fd: fd)
     }
 
+    /// Waits (up to `timeout` seconds) until no request is writing the upload, so that a client
+    /// resuming right after a cut sees the bytes the cut request is still storing.
+    /// False when one still is.
+    public func waitUntilIdle(_ id: String, timeout: Double = 3) async -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while gate.isActive(id) {
+            if Date() >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+
     /// Refused because of the concurrency limit, or because the same upload is being written.
     public struct Busy: Error, Sendable {
         public var sameUpload: Bool
@@ -267,4 +279,6 @@ final class UploadGate: @unchecked Sendable {
     }
 
     var count: Int { lock.withLock { active.count } }
+
+    func isActive(_ id: String) -> Bool { lock.withLock { active.contains(id) } }
 }

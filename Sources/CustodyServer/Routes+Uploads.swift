@@ -84,7 +84,12 @@ extension CustodyServer {
         tus.head("{id}") { request, context in
             let user = try context.require(Access.upload)
             try Self.checkVersion(request)
-            let upload = try ownUpload(context, user)
+            var upload = try ownUpload(context, user)
+            // A request cut a moment ago may still be storing what it got: answer after it.
+            guard await uploads.waitUntilIdle(upload.id) else {
+                throw APIError(Tus.locked, "An earlier request is still sending this upload; ask again in a few seconds.")
+            }
+            upload = try ownUpload(context, user)
             var headers = HTTPFields()
             headers[Tus.uploadOffset] = String(upload.offset)
             headers[Tus.uploadLength] = String(upload.length)
@@ -101,8 +106,9 @@ extension CustodyServer {
         tus.patch("{id}") { request, context in
             let user = try context.require(Access.upload)
             try Self.checkVersion(request)
-            let upload = try ownUpload(context, user)
-            return try await receive(request, upload: upload)
+            _ = try ownUpload(context, user)
+            _ = await uploads.waitUntilIdle(context.parameters.get("id") ?? "")
+            return try await receive(request, upload: try ownUpload(context, user))
         }
 
         tus.delete("{id}") { request, context in
