@@ -73,6 +73,7 @@ public struct CustodyServer: Sendable {
         addMediaRoutes(router)
         addUploadRoutes(router)
         addPageRoutes(router)
+        addMyFootageRoutes(router)
         return router
     }
 

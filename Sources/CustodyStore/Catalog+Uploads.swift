@@ -179,3 +179,52 @@ extension Catalog {
         }
     }
 }
+
+extension Catalog {
+    /// One of an officer's clips as the "My footage" page lists it.
+    public struct OfficerClip: Sendable {
+        public var sha256: String
+        public var originalName: String?
+        public var start: Date?
+        public var duration: Double?
+        public var integrity: String
+        public var quarantined: Bool
+        public var receivedAt: Date?
+        /// Incidents the clip is linked to (empty: unlinked).
+        public var incidents: [String]
+        /// The officer's findings on those incidents, by kind.
+        public var findingKinds: [String]
+    }
+
+    /// An officer's own clips, newest recording first, with link status and findings.
+    public func clips(ofOfficer officer: String, limit: Int = 100) throws -> [OfficerClip] {
+        try writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.sha256, e.start_time, e.duration, e.integrity, e.location, e.first_received_at,
+                        (SELECT r.original_name FROM receipts r WHERE r.sha256 = e.sha256 ORDER BY r.id LIMIT 1) AS name,
+                        (SELECT group_concat(incident_id, ' ') FROM (
+                            SELECT DISTINCT d.incident_id FROM links l JOIN dispatch_rows d ON d.id = l.row_id
+                            WHERE l.clip_id = e.rowid ORDER BY d.incident_id)) AS incidents
+                    FROM evidence e WHERE e.officer_id = ? ORDER BY e.start_time DESC LIMIT ?
+                    """,
+                arguments: [officer, limit]
+            ).map { r in
+                let incidents = ((r["incidents"] as String?) ?? "").split(separator: " ").map(String.init)
+                var kinds: [String] = []
+                if !incidents.isEmpty {
+                    kinds = try String.fetchAll(
+                        db,
+                        sql: "SELECT kind FROM findings WHERE officer_id = ? AND incident_id IN (\(databaseQuestionMarks(count: incidents.count))) ORDER BY start",
+                        arguments: StatementArguments([officer] + incidents))
+                }
+                return OfficerClip(
+                    sha256: r["sha256"], originalName: r["name"], start: (r["start_time"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                    duration: r["duration"], integrity: r["integrity"], quarantined: (r["location"] as String) == "quarantine",
+                    receivedAt: (r["first_received_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                    incidents: incidents, findingKinds: kinds)
+            }
+        }
+    }
+}

@@ -15,6 +15,7 @@ import Testing
         var method: HTTPRequest.Method
         var uri: String
         var body: String?
+        var headers: [String: String] = [:]
         /// Who may: everyone else signed in gets 403.
         var roles: Set<String>
     }
@@ -41,12 +42,18 @@ import Testing
             Route(method: .get, uri: "/api/clips/\(mine)/thumbnail", roles: readers.union(["olga"])),
             Route(method: .get, uri: "/api/clips/\(theirs)", roles: readers.union(["oscar"])),
             Route(method: .delete, uri: "/api/session", roles: Set(ServerFixture.accounts.map(\.0))),
+            Route(method: .get, uri: "/api/uploads", roles: ["olga", "oscar", "dock"]),
+            Route(method: .post, uri: "/api/uploads", headers: ["Tus-Resumable": "1.0.0", "Upload-Length": "10"], roles: ["olga", "oscar", "dock"]),
         ]
         let everyone: [String?] = [nil] + ServerFixture.accounts.map(\.0)
         try await fx.application.test(.router) { client async throws in
             for route in routes {
                 for user in everyone {
                     // Fresh items per try, so each request meets the state its rule is about.
+                    if try fx.catalog.queue(state: "open", limit: 1, offset: 0).items.isEmpty {
+                        // Claims left by refused verdicts lapse, as they would after their lease.
+                        try fx.catalog.expireLeases(now: Date().addingTimeInterval(3600))
+                    }
                     if try fx.catalog.queue(state: "open", limit: 1, offset: 0).items.isEmpty,
                        let closed = try fx.catalog.queue(state: "closed", limit: 1, offset: 0).items.first {
                         _ = try fx.catalog.reopen(closed.id, by: "sam")
@@ -62,6 +69,7 @@ import Testing
                         _ = try? fx.catalog.claim(open, by: user, lease: 600)  // the holder's own item
                     }
                     var headers = fx.headers(user)
+                    for (name, value) in route.headers { headers[HTTPField.Name(name)!] = value }
                     if route.method == .delete, let user {
                         // Signing out revokes the token: use a throw-away one.
                         let account = try #require(try fx.catalog.credentials(name: user)?.0)
@@ -85,6 +93,7 @@ import Testing
             let pages: [(String, Set<String>)] = [
                 ("/queue", readers), ("/incidents/110-20240214-0008", readers), ("/reports", readers.union(["root"])),
                 ("/clips/\(mine)", readers.union(["olga"])), ("/clips/\(theirs)", readers.union(["oscar"])),
+                ("/my", ["olga", "oscar"]),
             ]
             for (uri, roles) in pages {
                 for user in everyone {

@@ -24,14 +24,17 @@ struct ServerFixture {
     static let accounts: [(String, Role, String?)] = [
         ("rita", .reviewer, nil), ("remy", .reviewer, nil), ("sam", .supervisor, nil), ("ada", .auditor, nil),
         ("root", .admin, nil), ("olga", .officer, "012345"), ("oscar", .officer, "023456"),
+        ("dock", .station, nil),
     ]
 
-    init() async throws {
+    /// `adjust` changes the data folder's settings (e.g. upload limits) before the server starts.
+    init(adjust: (inout CustodyConfiguration) -> Void = { _ in }) async throws {
         root = try TestEnvironment.temporaryFolder("server")
         folder = try DataFolder(path: root.appendingPathComponent("data").path)
         catalog = try Catalog(path: folder.catalogPath)
         var config = CustodyConfiguration()
         config.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        adjust(&config)
         let ingestor = Ingestor(
             folder: folder, catalog: catalog,
             inspector: ClipInspector(naming: try FileNameConvention(timeZone: config.timeZone)), logger: Logger(label: "test"))

@@ -15,6 +15,7 @@ extension CustodyServer {
         var library = MustacheLibrary()
         for (name, text) in Templates.all { try! library.register(text, named: name) }
         try! library.register(Templates.review, named: "review")
+        try! library.register(myFootageTemplate, named: "my")
         return library
     }()
 
@@ -47,8 +48,11 @@ extension CustodyServer {
             "t": page.language.strings, "lang": page.language.htmlTag, "other_lang": page.language.other.rawValue,
             "title": title, "body": body, "path": page.path, "csrf": csrf(for: page.sessionToken),
             "nav_queue": page.path.hasPrefix("/queue") || page.path.hasPrefix("/incidents"), "nav_reports": page.path.hasPrefix("/reports"),
+            "nav_my": page.path.hasPrefix("/my"),
         ]
-        if let user = page.user { layout["user"] = ["name": user.name, "role": user.role.rawValue] }
+        if let user = page.user {
+            layout["user"] = ["name": user.name, "role": user.role.rawValue, "officer": user.role == .officer]
+        }
         if let flash = values["flash"] { layout["flash"] = flash }
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
@@ -64,6 +68,12 @@ extension CustodyServer {
         headers[.location] = location
         for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
         return Response(status: .seeOther, headers: headers)
+    }
+
+    /// Where `/` leads: the login page, an officer's own footage, or the queue.
+    static func home(_ user: User?) -> String {
+        guard let user else { return "/login" }
+        return user.role == .officer ? "/my" : "/queue"
     }
 
     /// Only same-site paths are followed after login or a language switch.
@@ -104,7 +114,7 @@ extension CustodyServer {
     }
 
     func addPageRoutes(_ router: Router<CustodyRequestContext>) {
-        router.get("/") { _, context in Self.redirect(context.user == nil ? "/login" : "/queue") }
+        router.get("/") { _, context in Self.redirect(Self.home(context.user)) }
 
         router.get("/login") { request, context in
             let p = page(request, context)
@@ -122,7 +132,8 @@ extension CustodyServer {
                 return render("login", ["next": next, "flash": p.language["bad_login"]], page: p, title: p.language["sign_in"], status: .unauthorized)
             }
             let token = try catalog.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime)
-            return Self.redirect(next, cookies: [sessionCookie(token)])
+            // Officers land on their own footage unless they asked for a page.
+            return Self.redirect(user.role == .officer && next == "/queue" ? "/my" : next, cookies: [sessionCookie(token)])
         }
         router.post("/logout") { request, context in
             let fields = try await formBody(request)

@@ -50,7 +50,7 @@ enum Templates {
         </style></head>
         <body>
         <header><span class="brand">{{t.app}}</span>
-        {{#user}}<nav><a href="/queue" class="{{#nav_queue}}active{{/nav_queue}}">{{t.queue}}</a><a href="/reports" class="{{#nav_reports}}active{{/nav_reports}}">{{t.reports}}</a></nav>{{/user}}
+        {{#user}}<nav>{{#officer}}<a href="/my" class="{{#nav_my}}active{{/nav_my}}">{{t.my_footage}}</a>{{/officer}}{{^officer}}<a href="/queue" class="{{#nav_queue}}active{{/nav_queue}}">{{t.queue}}</a><a href="/reports" class="{{#nav_reports}}active{{/nav_reports}}">{{t.reports}}</a>{{/officer}}</nav>{{/user}}
         <span class="me">{{#user}}<span>{{name}} · {{role}}</span>{{/user}}
         <a href="/lang/{{other_lang}}?next={{path}}">{{t.switch_language}}</a>
         {{#user}}<form class="inline" method="post" action="/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button>{{t.sign_out}}</button></form>{{/user}}
