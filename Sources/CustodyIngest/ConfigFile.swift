@@ -29,7 +29,7 @@ public enum ConfigFile {
         link_after_minutes = 10      # … to clearance + this
         window_starts_at = "arrived" # or "dispatched"
 
-        """
+        """ + retentionTemplate
 
     public static func loadOrCreate(path: String) throws(Failure) -> CustodyConfiguration {
         if !FileManager.default.fileExists(atPath: path) {
@@ -88,6 +88,7 @@ public enum ConfigFile {
                 config.policy.windowStart = value
             }
         }
+        try parseRetentionAndAudit(table, into: &config, path: path)
         return config
     }
 }
