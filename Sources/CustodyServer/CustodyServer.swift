@@ -64,6 +64,8 @@ public struct CustodyServer: Sendable {
         addCaseRoutes(router)
         addMediaRoutes(router)
         addPageRoutes(router)
+        addReportRoutes(router)
+        addHoldRoutes(router)
         return router
     }
 

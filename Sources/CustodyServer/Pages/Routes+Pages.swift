@@ -48,7 +48,9 @@ extension CustodyServer {
             "title": title, "body": body, "path": page.path, "csrf": csrf(for: page.sessionToken),
             "nav_queue": page.path.hasPrefix("/queue") || page.path.hasPrefix("/incidents"), "nav_reports": page.path.hasPrefix("/reports"),
         ]
-        if let user = page.user { layout["user"] = ["name": user.name, "role": user.role.rawValue] }
+        if let user = page.user {
+            layout["user"] = ["name": user.name, "role": user.role.rawValue, "can_queue": Access.read.contains(user.role), "can_reports": Access.reports.contains(user.role)]
+        }
         if let flash = values["flash"] { layout["flash"] = flash }
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
@@ -180,10 +182,6 @@ extension CustodyServer {
             }
             try catalog.audit(actor: user.name, action: "viewed", subject: evidence.sha256)
             return try clipPage(request, p, user, evidence)
-        }
-        router.get("/reports") { request, context in
-            switch pageUser(request, context, Access.read.union([.admin])) { case .user: break; case .response(let r): return r }
-            return try reportsPage(page(request, context))
         }
         for action in ["claim", "release", "verdict", "reopen"] {
             router.post("/queue/{id}/\(action)") { request, context in
