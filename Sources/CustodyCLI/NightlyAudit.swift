@@ -43,7 +43,18 @@ struct NightlyAudit {
         let (start, end) = ReportPeriod.day(day).interval(in: zone)
         announce("auditing \(day) (\(zone.identifier)): \(Timestamp.format(start)) to \(Timestamp.format(end))")
 
-        // 1. The day's links, findings and queue items.
+        // 1. The audit chain and its anchors, before this run adds to it: a log that lost its
+        // last entries would otherwise grow new ones under the anchored ids.
+        let chain = try catalog.verifyAuditChain()
+        let anchorFile = reportsFolder.appendingPathComponent(ChainAnchor.fileName)
+        let (anchors, unreadable) = ChainAnchor.load(anchorFile)
+        let anchorProblems = unreadable + (try catalog.checkAnchors(anchors))
+        outcome.anchorsChecked = anchors.count
+        outcome.chainEntries = try catalog.chainHead().entries
+        for problem in chain + anchorProblems { outcome.integrityProblems.append(("audit log", problem)) }
+        announce("audit chain: \(outcome.chainEntries) entries walked, \(anchors.count) anchor(s) checked, \(chain.count + anchorProblems.count) problem(s)")
+
+        // 2. The day's links, findings and queue items.
         let officers = try catalog.officersActive(from: start, to: end)
         outcome.officers = officers.count
         if !officers.isEmpty {
@@ -54,19 +65,9 @@ struct NightlyAudit {
             announce("no calls or clips on \(day): nothing to relink")
         }
 
-        // 2. Fixity, after finishing any purge a crash interrupted.
+        // 3. Fixity, after finishing any purge a crash interrupted.
         try finishUnfinishedPurges()
         try checkFixity(now: now, into: &outcome)
-
-        // 3. The audit chain and its anchors.
-        let chain = try catalog.verifyAuditChain()
-        let anchorFile = reportsFolder.appendingPathComponent(ChainAnchor.fileName)
-        let (anchors, unreadable) = ChainAnchor.load(anchorFile)
-        let anchorProblems = unreadable + (try catalog.checkAnchors(anchors))
-        outcome.anchorsChecked = anchors.count
-        outcome.chainEntries = try catalog.chainHead().entries
-        for problem in chain + anchorProblems { outcome.integrityProblems.append(("audit log", problem)) }
-        announce("audit chain: \(outcome.chainEntries) entries walked, \(anchors.count) anchor(s) checked, \(chain.count + anchorProblems.count) problem(s)")
 
         // 4. Retention, as of the end of the audited day.
         try applyRetention(reference: end, into: &outcome)

@@ -106,7 +106,7 @@ extension PeriodReport {
             if f.callsJudged == 0 {
                 s += "no calls were judged. "
             } else {
-                s += "\(f.callsJudged) call\(f.callsJudged == 1 ? " was" : "s were") judged; \(f.withFootage) had footage (\(percent(f.withFootageShare))) and \(f.fullyCovered) were fully covered (\(percent(f.fullyCoveredShare))). "
+                s += "\(f.callsJudged) call\(f.callsJudged == 1 ? " was" : "s were") judged; \(f.withFootage) had footage (\(percent(f.withFootageShare))) and \(f.fullyCovered) \(f.fullyCovered == 1 ? "was" : "were") fully covered (\(percent(f.fullyCoveredShare))). "
             }
             s += kinds.isEmpty ? "No findings. " : "\(f.findingsTotal) finding\(f.findingsTotal == 1 ? "" : "s"): " + kinds.map { "\(f.findings[$0]!) \(t["kind_" + $0.rawValue].lowercased())" }.joined(separator: ", ") + ". "
             s += "\(f.reviews) review\(f.reviews == 1 ? "" : "s") done"
