@@ -154,7 +154,7 @@ extension PeriodReport {
         for line in lines {
             let f = line.current, c = Self.change(line)
             let station = line.station.isEmpty ? t["no_station"] : HTMLText.escape(line.station)
-            var row = officerColumn ? "<td>\(HTMLText.escape(line.officer ?? ""))</td><td>\(station)</td>" : "<td>\(station)</td>"
+            var row = officerColumn ? "<td class=\"name\">\(HTMLText.escape(line.officer ?? ""))</td><td class=\"name\">\(station)</td>" : "<td class=\"name\">\(station)</td>"
             row += "<td class=\"n\">\(f.callsJudged)</td><td class=\"n\">\(f.withFootage) <span class=\"muted\">\(percent(f.withFootageShare))</span></td>"
             row += "<td class=\"n\">\(f.fullyCovered) <span class=\"muted\">\(percent(f.fullyCoveredShare))</span></td>"
             row += FindingKind.allCases.map { "<td class=\"n\">\(f.findings[$0] ?? 0)</td>" }.joined()
@@ -230,7 +230,8 @@ extension PeriodReport {
         .report .chart .small { font-size: 11px; fill: #5b6776; }
         .report table { width: 100%; border-collapse: collapse; font-size: 12px; background: #fff; }
         .report th, .report td { border: 1px solid #d8dee6; padding: 4px 6px; text-align: left; }
-        .report th { background: #f5f7fa; font-weight: 600; } .report .n { text-align: right; white-space: nowrap; }
+        .report th { background: #f5f7fa; font-weight: 600; vertical-align: bottom; } .report .n { text-align: right; }
+        .report td.n, .report td.name { white-space: nowrap; }
         .report thead { display: table-header-group; } .report tr { break-inside: avoid; }
         @media print { .report .figures { grid-template-columns: repeat(5, 1fr); } .report .bulletin { background: none; } }
         @media (max-width: 800px) { .report .charts, .report .figures { grid-template-columns: 1fr; } }
@@ -299,12 +300,12 @@ struct ReportStrings {
         "officer": ["警号", "Officer"],
         "station": ["单位", "Station"],
         "no_station": ["（未填单位）", "(no station given)"],
-        "change_footage": ["有录像占比变化（百分点）", "With footage, change (points)"],
-        "change_findings": ["问题数变化", "Findings, change"],
+        "change_footage": ["有录像占比变化（百分点）", "Δ with footage (points)"],
+        "change_findings": ["问题数变化", "Δ findings"],
         "none": ["无。", "None."],
         "notes": [
             "说明：一名民警处置一起警情计为一次警情，按到场时间归入统计时段；有到场和处警结束时间的警情参与研判。“有录像”指应录时段内有任何录像，“全程录像”指有录像且无延迟开启、提前关闭、中途中断、无录像问题。逾期上传按录像结束时间计入。审查按结论提交时间计入。变化与上一统计时段比较。",
-            "Notes: a call is one officer's attendance at one incident, counted in the period of its arrival; calls with both arrival and clearance times are judged. \u{201C}With footage\u{201D}: any recording in the required window; \u{201C}fully covered\u{201D}: footage and no late start, early stop, interruption or no-recording finding. Late uploads count by when the clip ended; reviews by when the verdict was recorded. Changes compare with the previous period of the same length.",
+            "Notes: a call is one officer's attendance at one incident, counted in the period of its arrival; calls with both arrival and clearance times are judged. \"With footage\": any recording in the required window; \"fully covered\": footage and no late start, early stop, interruption or no-recording finding. Late uploads count by when the clip ended; reviews by when the verdict was recorded. Changes compare with the previous period of the same length.",
         ],
     ]
 }
