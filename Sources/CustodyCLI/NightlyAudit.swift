@@ -211,7 +211,9 @@ struct NightlyAudit {
         var retention = JSONObjectBuilder()
         retention.add("default_days", context.config.retention.defaultDays)
         retention.add("due", .array(o.due.map(\.jsonValue)))
-        retention.add("kept_by_longer_class", .array(o.kept.map(\.jsonValue)))
+        // Counted, not listed: footage kept for good accumulates without end.
+        let kept = Dictionary(grouping: o.kept, by: \.retentionClass.description).mapValues(\.count)
+        retention.add("kept_by_longer_class", .object(kept.keys.sorted().map { ($0, .int(Int64(kept[$0]!))) }))
         retention.add("purge_requested", .bool(purge))
         retention.add("purge_refused", o.purgeRefused, null: true)
         retention.add("purged", .array(o.purged.map(\.jsonValue)))

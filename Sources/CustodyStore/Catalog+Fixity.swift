@@ -24,8 +24,8 @@ public struct FixityTarget: Sendable, Equatable {
 extension Catalog {
     /// The stored files (vault and quarantine, not purged) to re-hash for `day`: those handed in
     /// that day, the day's share of the rotation (`rowid mod cycle` = the day's number mod cycle,
-    /// so every file comes round once per cycle), any whose last check is a cycle old, and any
-    /// whose last check failed. In path order.
+    /// so every file comes round once per cycle), any whose last check failed, and up to one
+    /// more share of those whose last check is a cycle old (nights were missed). In path order.
     public func fixityDue(day: CalendarDay, zone: TimeZone, cycleDays: Int, now: Date = Date()) throws -> [FixityTarget] {
         let cycle = Int64(max(1, cycleDays))
         let bucket = ((day.number % cycle) + cycle) % cycle
@@ -42,13 +42,24 @@ extension Catalog {
                 due[r[0]] = FixityTarget(sha256: r[0], storedPath: r[1], size: r[2], why: .received)
             }
             let others = try Row.fetchAll(db, sql: """
-                SELECT e.sha256, e.stored_path, e.size, f.problem IS NOT NULL, e.rowid % ? = ? FROM evidence e
+                SELECT e.sha256, e.stored_path, e.size, f.problem IS NOT NULL FROM evidence e
                 LEFT JOIN fixity_checks f ON f.sha256 = e.sha256
-                WHERE e.purged_at IS NULL AND (f.problem IS NOT NULL OR e.rowid % ? = ? OR COALESCE(f.checked_at, e.stored_at) < ?)
-                """, arguments: [cycle, bucket, cycle, bucket, overdue])
+                WHERE e.purged_at IS NULL AND (f.problem IS NOT NULL OR e.rowid % ? = ?)
+                """, arguments: [cycle, bucket])
             for r in others where due[r[0]] == nil {
-                let why: FixityTarget.Why = (r[3] as Bool) ? .failedBefore : ((r[4] as Bool) ? .rotation : .overdue)
-                due[r[0]] = FixityTarget(sha256: r[0], storedPath: r[1], size: r[2], why: why)
+                due[r[0]] = FixityTarget(sha256: r[0], storedPath: r[1], size: r[2], why: (r[3] as Bool) ? .failedBefore : .rotation)
+            }
+            // Catching up after missed nights (or a store older than its first audit) takes at
+            // most one more day's share per night, oldest first, rather than the whole vault at once.
+            let stored = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM evidence WHERE purged_at IS NULL") ?? 0
+            let share = (stored + cycle - 1) / cycle
+            let late = try Row.fetchAll(db, sql: """
+                SELECT e.sha256, e.stored_path, e.size FROM evidence e LEFT JOIN fixity_checks f ON f.sha256 = e.sha256
+                WHERE e.purged_at IS NULL AND COALESCE(f.checked_at, e.stored_at) < ? AND e.rowid % ? != ? AND f.problem IS NULL
+                ORDER BY COALESCE(f.checked_at, e.stored_at), e.rowid LIMIT ?
+                """, arguments: [overdue, cycle, bucket, share])
+            for r in late where due[r[0]] == nil {
+                due[r[0]] = FixityTarget(sha256: r[0], storedPath: r[1], size: r[2], why: .overdue)
             }
             return due.values.sorted { $0.storedPath < $1.storedPath }
         }

@@ -123,8 +123,16 @@ import Testing
             let due = try catalog.fixityDue(day: handedIn.adding(days: offset), zone: utc, cycleDays: cycle, now: later)
             #expect(due.first { $0.sha256 == victim }?.why == .failedBefore)
         }
+        // A cycle without audits: each night takes one more share (⌈41 / 7⌉ = 6) of the overdue
+        // files, oldest first, besides its rotation; catching up never re-hashes the whole store at once.
         let muchLater = Date().addingTimeInterval(Double(cycle) * Self.day)
-        #expect(try catalog.fixityDue(day: handedIn, zone: utc, cycleDays: cycle, now: muchLater).count == 41)
+        let night = handedIn.adding(days: 20)
+        let catchUp = try catalog.fixityDue(day: night, zone: utc, cycleDays: cycle, now: muchLater)
+        #expect(catchUp.filter { $0.why == .overdue }.count == 6)
+        // The rotation's share: the rows (rowid 1…41; the failed one is rowid 1) in the night's bucket.
+        let bucket = Int(night.number % Int64(cycle))
+        #expect(catchUp.filter { $0.why == .rotation }.count == (2...41).filter { $0 % cycle == bucket }.count)
+        #expect(catchUp.filter { $0.why == .failedBefore }.map(\.sha256) == [victim])
         #expect(try catalog.auditEntries().contains { $0.action == "fixity-failed" && $0.subject == victim })
         let policy = RetentionPolicy()
         _ = try catalog.recordPurge(sha256: all[1], policy: policy, reference: Self.jan10.addingTimeInterval(400 * Self.day), by: "a", context: "t")
