@@ -133,6 +133,15 @@ struct Demo: AsyncParsableCommand {
         try context.catalog.relink(officers: nil, policy: context.config.policy, actor: "demo")
         // A larger sample share than production's 5 %, so the eight clean calls show a few.
         try context.catalog.refreshQueue(sampleShare: 0.25, seed: "demo")
+        // The nightly audit for the samples' day and for the Sunday that closes their week, so the
+        // report page and DATA/reports have a daily and a weekly report to show.
+        for day in ["2024-02-14", "2024-02-18"] {
+            var audit = NightlyAudit(context: context, day: CalendarDay(day)!)
+            audit.actor = "demo"
+            audit.announce = { _ in }
+            let outcome = try audit.run()
+            Console.error("custody demo: " + NightlyAudit.summaryLine(CalendarDay(day)!, outcome))
+        }
 
         Console.out("Demo accounts (user / password):")
         for (name, role, officer) in Self.accounts where (try? context.catalog.credentials(name: name)) == nil {

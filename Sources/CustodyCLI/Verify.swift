@@ -7,7 +7,7 @@ import Foundation
 /// `custody verify`: re-hash every stored file and walk the audit chain.
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Re-hash every stored file and check the audit chain.",
+        abstract: "Re-hash every stored file and check the audit chain against its anchors.",
         discussion: "Exit status 0 when everything is intact; 2 when anything is altered or missing (each item is named).")
 
     @OptionGroup var options: DataOptions
@@ -18,21 +18,19 @@ struct Verify: ParsableCommand {
     func run() throws {
         let context = try options.open()
         let (folder, catalog) = (context.folder, context.catalog)
-        let evidence = try catalog.allEvidence()
+        // Files deleted under retention are gone on purpose: their tombstones stand for them.
+        let evidence = try catalog.allEvidence().filter { $0.purgedAt == nil }
         var problems: [(item: String, problem: String)] = []
         let progress = Progress(total: evidence.count, label: "verified")
         OrderedParallel.forEach(count: evidence.count, width: 2, work: { index -> String? in
             let record = evidence[index]
-            let path = folder.root.appendingPathComponent(record.storedPath).path
-            guard FileManager.default.fileExists(atPath: path) else { return "missing" }
-            guard let hashed = try? FileHasher.sha256(path: path) else { return "unreadable" }
-            return hashed.sha256 == record.sha256 && hashed.size == record.size ? nil : "altered (content no longer matches its SHA-256)"
+            return Fixity.problem(root: folder.root, storedPath: record.storedPath, sha256: record.sha256, size: record.size)
         }) { index, problem in
             if let problem { problems.append((evidence[index].storedPath, problem)) }
             progress.step(bytes: evidence[index].size)
         }
         progress.finish()
-        for problem in try catalog.verifyAuditChain() {
+        for problem in try catalog.verifyAuditChain() + (try AuditChainCheck.anchorProblems(context)) {
             problems.append(("audit log", problem))
         }
         let integrity = try catalog.integrityCheck()

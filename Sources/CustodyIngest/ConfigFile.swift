@@ -36,7 +36,7 @@ public enum ConfigFile {
         max_concurrent = 8           # uploads receiving at once; more are asked to retry (503)
         expire_after_hours = 72      # unfinished uploads untouched this long are removed (audited)
 
-        """
+        """ + retentionTemplate
 
     public static func loadOrCreate(path: String) throws(Failure) -> CustodyConfiguration {
         if !FileManager.default.fileExists(atPath: path) {
@@ -107,6 +107,7 @@ public enum ConfigFile {
             if let v = try number("max_concurrent", minimum: 1) { config.uploads.maxConcurrent = Int(v) }
             if let v = try number("expire_after_hours", minimum: 0) { config.uploads.expireAfter = v * 3600 }
         }
+        try parseRetentionAndAudit(table, into: &config, path: path)
         return config
     }
 }

@@ -42,4 +42,10 @@ public enum Access {
     public static let upload: Set<Role> = [.officer, .station]
     /// The audit log.
     public static let audit: Set<Role> = [.auditor, .admin]
+    /// The daily and weekly reports (issue 7: supervisors and auditors).
+    public static let reports: Set<Role> = [.supervisor, .auditor]
+    /// See legal holds and case-evidence marks.
+    public static let readHolds: Set<Role> = [.supervisor, .auditor]
+    /// Place and release them.
+    public static let holds: Set<Role> = [.supervisor]
 }

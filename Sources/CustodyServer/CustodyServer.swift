@@ -74,6 +74,8 @@ public struct CustodyServer: Sendable {
         addUploadRoutes(router)
         addPageRoutes(router)
         addMyFootageRoutes(router)
+        addReportRoutes(router)
+        addHoldRoutes(router)
         return router
     }
 

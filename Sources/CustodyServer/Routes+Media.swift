@@ -11,6 +11,7 @@ extension CustodyServer {
     func addMediaRoutes(_ router: Router<CustodyRequestContext>) {
         router.get("/api/clips/{sha256}/media") { request, context in
             let (user, evidence) = try clipFor(context)
+            try checkNotPurged(evidence)
             let path = folder.root.appendingPathComponent(evidence.storedPath).path
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
                   let size = (attributes[.size] as? NSNumber)?.intValue
@@ -52,6 +53,7 @@ extension CustodyServer {
         }
         router.get("/api/clips/{sha256}/thumbnail") { _, context in
             let (_, evidence) = try clipFor(context)
+            try checkNotPurged(evidence)
             guard evidence.location == .vault else { throw APIError(.notFound, "A quarantined file has no picture to show.") }
             let jpeg = try await thumbnail(for: evidence)
             var headers = HTTPFields()
@@ -107,5 +109,14 @@ extension Response {
         var copy = self
         for field in extra where field.name != .contentType { copy.headers[field.name] = field.value }
         return copy
+    }
+}
+
+extension CustodyServer {
+    /// A clip deleted under retention answers 410 Gone: its record and tombstone remain.
+    func checkNotPurged(_ evidence: EvidenceRecord) throws {
+        if let purged = evidence.purgedAt {
+            throw APIError(.gone, "The file was deleted under retention at \(Timestamp.format(purged)); its record and tombstone remain.")
+        }
     }
 }

@@ -1,45 +1,87 @@
+public import CustodyCore
 public import Foundation
 internal import GRDB
 
 extension Catalog {
-    /// Coverage and review figures for the report page (and, later, the nightly reports).
-    public struct ReportFigures: Sendable {
-        public struct OfficerRow: Sendable {
-            public var officerID: String
-            public var judged: Int
-            public var withFootage: Int
-            public var fullyCovered: Int
-            public var findings: Int
+    /// The report figures of [start, end): calls (dispatch rows) by their arrival, with their
+    /// coverage and coverage findings; late uploads by when the clip ended; verdicts by when
+    /// they were recorded. Call figures go to the call's station; late uploads without a call
+    /// and reviews of clips go to the officer's station (that of their latest call up to `end`).
+    public func periodFigures(from start: Date, to end: Date) throws -> PeriodFigures {
+        let (s, e) = (start.timeIntervalSince1970, end.timeIntervalSince1970)
+        return try writer.read { db in
+            var f = PeriodFigures()
+            var homes: [String: String] = [:]
+            func home(_ officer: String) throws -> String {
+                if let known = homes[officer] { return known }
+                let station = try String.fetchOne(db, sql: """
+                    SELECT station FROM dispatch_rows WHERE officer_id = ? AND station IS NOT NULL
+                    ORDER BY COALESCE(arrived_at, dispatched_at, received_at) < ? DESC, COALESCE(arrived_at, dispatched_at, received_at) DESC, id DESC
+                    LIMIT 1
+                    """, arguments: [officer, e]) ?? ""
+                homes[officer] = station
+                return station
+            }
+            for r in try Row.fetchAll(db, sql: """
+                SELECT d.officer_id, COALESCE(d.station, ''), c.coverage, c.findings FROM dispatch_rows d
+                JOIN coverage c ON c.row_id = d.id WHERE d.arrived_at >= ? AND d.arrived_at < ?
+                """, arguments: [s, e]) {
+                let (coverage, findings): (Double, Int) = (r[2], r[3])
+                f.add(station: r[1], officer: r[0]) { $0.addCall(coverage: coverage, findings: findings) }
+            }
+            for r in try Row.fetchAll(db, sql: """
+                SELECT f.kind, f.officer_id, COALESCE(d.station, '') FROM dispatch_rows d
+                JOIN findings f ON f.incident_id = d.incident_id AND f.officer_id = d.officer_id
+                WHERE d.arrived_at >= ? AND d.arrived_at < ? AND f.kind != 'late_upload'
+                """, arguments: [s, e]) {
+                guard let kind = FindingKind(rawValue: r[0]) else { continue }
+                f.add(station: r[2], officer: r[1]) { $0.addFinding(kind) }
+            }
+            for r in try Row.fetchAll(db, sql: """
+                SELECT f.officer_id, (SELECT COALESCE(d.station, '') FROM dispatch_rows d WHERE d.incident_id = f.incident_id AND d.officer_id = f.officer_id)
+                FROM findings f WHERE f.kind = 'late_upload' AND f.start >= ? AND f.start < ?
+                """, arguments: [s, e]) {
+                let officer: String = r[0]
+                let station: String = try (r[1] as String?) ?? home(officer)
+                f.add(station: station, officer: officer) { $0.addFinding(.lateUpload) }
+            }
+            for r in try Row.fetchAll(db, sql: """
+                SELECT v.verdict, i.officer_id,
+                    (SELECT COALESCE(d.station, '') FROM dispatch_rows d WHERE d.incident_id = i.incident_id AND d.officer_id = i.officer_id)
+                FROM reviews v LEFT JOIN review_items i ON i.id = v.item_id WHERE v.at >= ? AND v.at < ?
+                """, arguments: [s, e]) {
+                let verdict: String = r[0]
+                let officer: String? = r[1]
+                let station: String? = try (r[2] as String?) ?? officer.map(home)
+                f.add(station: station, officer: officer) { $0.addReview(verdict: verdict) }
+            }
+            for officer in f.officers.keys { f.officerStations[officer] = try home(officer) }
+            return f
         }
-        public var judged = 0
-        public var withFootage = 0
-        public var fullyCovered = 0
-        public var findingsByKind: [(kind: String, count: Int)] = []
-        public var reviewsDone = 0
-        public var violations = 0
-        public var officers: [OfficerRow] = []
     }
 
-    public func reportFigures() throws -> ReportFigures {
-        try writer.read { db in
-            var f = ReportFigures()
-            let totals = try Row.fetchOne(db, sql: """
-                SELECT COUNT(*), SUM(coverage > 0), SUM(findings = 0 AND coverage > 0) FROM coverage
-                """)
-            f.judged = totals?[0] ?? 0
-            f.withFootage = totals?[1] ?? 0
-            f.fullyCovered = totals?[2] ?? 0
-            f.findingsByKind = try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) FROM findings GROUP BY kind ORDER BY COUNT(*) DESC").map { ($0[0], $0[1]) }
-            f.reviewsDone = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_items WHERE state = 'closed'") ?? 0
-            f.violations = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_items WHERE state = 'closed' AND verdict = 'violation'") ?? 0
-            f.officers = try Row.fetchAll(db, sql: """
-                SELECT d.officer_id, COUNT(*), SUM(c.coverage > 0), SUM(c.findings = 0 AND c.coverage > 0),
-                    (SELECT COUNT(*) FROM findings x WHERE x.officer_id = d.officer_id)
-                FROM coverage c JOIN dispatch_rows d ON d.id = c.row_id GROUP BY d.officer_id ORDER BY d.officer_id LIMIT 500
-                """).map { r in
-                ReportFigures.OfficerRow(officerID: r[0], judged: r[1], withFootage: r[2] ?? 0, fullyCovered: r[3] ?? 0, findings: r[4])
-            }
-            return f
+    /// A daily or weekly report as the catalog stands: the period beside the one before.
+    public func periodReport(_ period: ReportPeriod, zone: TimeZone) throws -> PeriodReport {
+        let now = period.interval(in: zone), before = period.previous.interval(in: zone)
+        return PeriodReport(
+            period: period, zone: zone, current: try periodFigures(from: now.start, to: now.end),
+            previous: try periodFigures(from: before.start, to: before.end))
+    }
+
+    /// Officers with a call or a clip on [start, end): any of the call's times, the clip's
+    /// start, or a hand-in in the span. What the nightly audit relinks for its day.
+    public func officersActive(from start: Date, to end: Date) throws -> Set<String> {
+        let (s, e) = (start.timeIntervalSince1970, end.timeIntervalSince1970)
+        return try writer.read { db in
+            var officers = Set(try String.fetchAll(db, sql: """
+                SELECT DISTINCT officer_id FROM dispatch_rows WHERE (received_at >= ?1 AND received_at < ?2)
+                    OR (dispatched_at >= ?1 AND dispatched_at < ?2) OR (arrived_at >= ?1 AND arrived_at < ?2) OR (cleared_at >= ?1 AND cleared_at < ?2)
+                """, arguments: [s, e]))
+            officers.formUnion(try String.fetchAll(db, sql: """
+                SELECT DISTINCT officer_id FROM evidence WHERE officer_id IS NOT NULL AND ((start_time >= ?1 AND start_time < ?2)
+                    OR sha256 IN (SELECT sha256 FROM receipts WHERE (received_at >= ?1 AND received_at < ?2) OR (recorded_at >= ?1 AND recorded_at < ?2)))
+                """, arguments: [s, e]))
+            return officers
         }
     }
 

@@ -19,10 +19,12 @@ public struct EvidenceRecord: Sendable, Equatable {
     /// `file` (its name or tags), `checkout` (who had the camera); nil when unattributed.
     public var officerID: String?
     public var attribution: String?
+    /// When retention deleted the file (the row and its tombstone remain); nil while stored.
+    public var purgedAt: Date?
 
     public init(sha256: String, size: Int64, ext: String, location: Location, storedPath: String,
                 quarantineReason: String?, probe: ProbeRecord, storedAt: Date,
-                officerID: String? = nil, attribution: String? = nil) {
+                officerID: String? = nil, attribution: String? = nil, purgedAt: Date? = nil) {
         self.sha256 = sha256
         self.size = size
         self.ext = ext
@@ -33,6 +35,7 @@ public struct EvidenceRecord: Sendable, Equatable {
         self.storedAt = storedAt
         self.officerID = officerID
         self.attribution = attribution
+        self.purgedAt = purgedAt
     }
 }
 
@@ -107,7 +110,8 @@ extension EvidenceRecord {
             location: Location(rawValue: row["location"]) ?? .quarantine, storedPath: row["stored_path"],
             quarantineReason: row["quarantine_reason"], probe: probe,
             storedAt: Date(timeIntervalSince1970: row["stored_at"]),
-            officerID: row["officer_id"], attribution: row["attribution"])
+            officerID: row["officer_id"], attribution: row["attribution"],
+            purgedAt: (row["purged_at"] as Double?).map { Date(timeIntervalSince1970: $0) })
     }
 
     /// When recording ended, for linking: a truncated file counts only as far as its packets go.

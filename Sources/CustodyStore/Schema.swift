@@ -246,6 +246,54 @@ extension Catalog {
                 CREATE INDEX receipts_upload ON receipts(source_path) WHERE method = 'upload';
                 """)
         }
+        migrator.registerMigration("v5: retention, fixity, reports") { db in
+            try db.execute(sql: """
+                -- Set when retention deleted the file; the row stays, so the call it covered is still
+                -- judged as recorded. The tombstone says who deleted it, when and why.
+                ALTER TABLE evidence ADD COLUMN purged_at REAL;
+
+                CREATE TABLE holds (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL CHECK (kind IN ('legal_hold', 'case_evidence')),
+                    clip_sha256 TEXT,
+                    incident_id TEXT,
+                    reason TEXT NOT NULL,
+                    placed_by TEXT NOT NULL,
+                    placed_at REAL NOT NULL,
+                    released_by TEXT,
+                    released_at REAL,
+                    release_reason TEXT,
+                    CHECK ((clip_sha256 IS NULL) != (incident_id IS NULL))
+                );
+                CREATE INDEX holds_clip ON holds(clip_sha256) WHERE released_at IS NULL;
+                CREATE INDEX holds_incident ON holds(incident_id) WHERE released_at IS NULL;
+
+                CREATE TABLE tombstones (
+                    sha256 TEXT PRIMARY KEY NOT NULL,
+                    size INTEGER NOT NULL,
+                    stored_path TEXT NOT NULL,
+                    officer_id TEXT,
+                    recorded_at REAL,
+                    retention_class TEXT NOT NULL,
+                    expired_at REAL NOT NULL,
+                    purged_at REAL NOT NULL,
+                    purged_by TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    file_removed_at REAL
+                );
+
+                -- The last re-hash of each stored file: when, and what was wrong (NULL: intact).
+                CREATE TABLE fixity_checks (
+                    sha256 TEXT PRIMARY KEY NOT NULL,
+                    checked_at REAL NOT NULL,
+                    problem TEXT
+                );
+
+                -- Reports select calls by arrival and reviews by when they were recorded.
+                CREATE INDEX dispatch_arrived ON dispatch_rows(arrived_at);
+                CREATE INDEX reviews_at ON reviews(at);
+                """)
+        }
         return migrator
     }
 }

@@ -27,4 +27,14 @@ import Testing
             #expect(CustodyCommand.message(for: error).contains("Mars/Olympus"))
         }
     }
+
+    @Test func auditAndHoldParseTheirOptions() throws {
+        let audit = try #require(try CustodyCommand.parseAsRoot(["audit", "--day", "2024-02-14", "--out", "r", "--purge", "--by", "王"]) as? Audit)
+        #expect(audit.day == "2024-02-14" && audit.out == "r" && audit.purge && audit.by == "王")
+        #expect(try (CustodyCommand.parseAsRoot(["audit"]) as? Audit)?.purge == false)
+        #expect(throws: (any Error).self) { try CustodyCommand.parseAsRoot(["audit", "--day", "14/02/2024"]) }
+        let hold = try #require(try CustodyCommand.parseAsRoot(["hold", "add", "--incident", "110-1", "--case-evidence", "--reason", "案件"]) as? HoldAdd)
+        #expect(hold.incident == "110-1" && hold.caseEvidence && hold.clip == nil)
+        #expect(throws: (any Error).self) { try CustodyCommand.parseAsRoot(["hold", "add", "--clip", "abc", "--reason", "x"]) }
+    }
 }

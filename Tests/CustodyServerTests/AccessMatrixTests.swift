@@ -41,6 +41,10 @@ import Testing
             Route(method: .get, uri: "/api/clips/\(mine)/media", roles: readers.union(["olga"])),
             Route(method: .get, uri: "/api/clips/\(mine)/thumbnail", roles: readers.union(["olga"])),
             Route(method: .get, uri: "/api/clips/\(theirs)", roles: readers.union(["oscar"])),
+            Route(method: .get, uri: "/api/reports/2024-02-14", roles: ["sam", "ada"]),
+            Route(method: .get, uri: "/api/holds", roles: ["sam", "ada"]),
+            Route(method: .post, uri: "/api/holds", body: #"{"kind":"legal_hold","clip_sha256":"\#(mine)","reason":"complaint"}"#, roles: ["sam"]),
+            Route(method: .post, uri: "/api/holds/1/release", body: #"{"reason":"done"}"#, roles: ["sam"]),
             Route(method: .delete, uri: "/api/session", roles: Set(ServerFixture.accounts.map(\.0))),
             Route(method: .get, uri: "/api/uploads", roles: ["olga", "oscar", "dock"]),
             Route(method: .post, uri: "/api/uploads", headers: ["Tus-Resumable": "1.0.0", "Upload-Length": "10"], roles: ["olga", "oscar", "dock"]),
@@ -65,7 +69,11 @@ import Testing
                         _ = try fx.catalog.recordVerdict(open, by: "remy", verdict: "compliant", checklist: [], note: nil)
                         uri = uri.replacingOccurrences(of: "CLOSED", with: String(open))
                     }
-                    if let user, route.uri.contains("/release") || route.uri.contains("/verdict") {
+                    if try route.uri.hasPrefix("/api/holds/1/") && fx.catalog.holds(activeOnly: true).allSatisfy({ $0.id != 1 }) {
+                        // Hold 1 stands again for each try (released holds stay released).
+                        try fx.catalog.executeForTesting("UPDATE holds SET released_at = NULL, released_by = NULL, release_reason = NULL WHERE id = 1")
+                    }
+                    if let user, route.uri.contains("/queue/") && (route.uri.contains("/release") || route.uri.contains("/verdict")) {
                         _ = try? fx.catalog.claim(open, by: user, lease: 600)  // the holder's own item
                     }
                     var headers = fx.headers(user)
@@ -91,7 +99,7 @@ import Testing
             }
             // The pages follow the same rules; anonymous visitors are sent to the login page.
             let pages: [(String, Set<String>)] = [
-                ("/queue", readers), ("/incidents/110-20240214-0008", readers), ("/reports", readers.union(["root"])),
+                ("/queue", readers), ("/incidents/110-20240214-0008", readers), ("/reports", ["sam", "ada"]),
                 ("/clips/\(mine)", readers.union(["olga"])), ("/clips/\(theirs)", readers.union(["oscar"])),
                 ("/my", ["olga", "oscar"]),
             ]

@@ -64,8 +64,10 @@ import Testing
             let incident = try await client.execute(uri: "/incidents/110-20240214-0008", method: .get, headers: english)
             #expect(incident.status == .ok)
             #expect(incident.text.contains("<svg") && incident.text.contains("Late start"))
-            let reports = try await client.execute(uri: "/reports", method: .get, headers: english)
-            #expect(reports.status == .ok && reports.text.contains("Judged calls"))
+            var supervisor = cookie(fx, "sam")
+            supervisor[.acceptLanguage] = "en-US,en;q=0.9"
+            let reports = try await client.execute(uri: "/reports", method: .get, headers: supervisor)
+            #expect(reports.status == .ok && reports.text.contains("Calls judged"))
         }
     }
 
@@ -77,6 +79,10 @@ import Testing
             #expect(officer.status == .forbidden)
             #expect(officer.text.contains("403"))
             #expect(try await client.execute(uri: "/reports", method: .get, headers: cookie(fx, "olga")).status == .forbidden)
+            // Reports are for supervisors and auditors; a reviewer's menu does not offer them.
+            let reviewer = try await client.execute(uri: "/queue", method: .get, headers: cookie(fx, "rita"))
+            #expect(!reviewer.text.contains("href=\"/reports\""))
+            #expect(try await client.execute(uri: "/reports", method: .get, headers: cookie(fx, "rita")).status == .forbidden)
             let ownClip = try await client.execute(uri: "/clips/\(try fx.clip(of: "012345"))", method: .get, headers: cookie(fx, "olga"))
             #expect(ownClip.status == .ok)
             #expect(try await client.execute(uri: "/clips/\(try fx.clip(of: "023456"))", method: .get, headers: cookie(fx, "olga")).status == .forbidden)

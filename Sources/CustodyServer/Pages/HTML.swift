@@ -1,23 +1,10 @@
+import CustodyCore
 import Foundation
 
 /// Small helpers for pages: escaping (for the SVG we draw by hand; Mustache escapes the rest),
 /// local time, durations.
 enum HTML {
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.count)
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { HTMLText.escape(s) }
 
     static func localTime(_ seconds: Double?, zone: TimeZone) -> String {
         guard let seconds else { return "—" }

@@ -152,27 +152,4 @@ extension CustodyServer {
         }
         return Self.library.render(values, withTemplate: "review") ?? ""
     }
-
-    func reportsPage(_ p: Page) throws -> Response {
-        let f = try catalog.reportFigures()
-        func share(_ n: Int) -> String { f.judged > 0 ? String(format: "%.1f%%", 100 * Double(n) / Double(f.judged)) : "—" }
-        // Horizontal bars of findings by kind.
-        let maxCount = max(1, f.findingsByKind.map(\.count).max() ?? 1)
-        var svg = "<svg viewBox=\"0 0 700 \(max(30, f.findingsByKind.count * 28 + 6))\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\" style=\"font:13px sans-serif;max-width:760px\">"
-        for (i, entry) in f.findingsByKind.enumerated() {
-            let y = i * 28 + 4
-            let w = 420.0 * Double(entry.count) / Double(maxCount)
-            let color = ["#a93226", "#cb4335", "#d68910", "#b9770e", "#7d6608"][min(4, Review.priorities[entry.kind] ?? 4)]
-            svg += "<text x=\"0\" y=\"\(y + 15)\" fill=\"#1d2733\">\(HTML.escape(p.language["reason_\(entry.kind)"]))</text>"
-            svg += "<rect x=\"160\" y=\"\(y)\" width=\"\(String(format: "%.1f", max(2, w)))\" height=\"20\" fill=\"\(color)\" rx=\"3\"/>"
-            svg += "<text x=\"\(String(format: "%.1f", 168 + w))\" y=\"\(y + 15)\" fill=\"#5b6776\">\(entry.count)</text>"
-        }
-        svg += "</svg>"
-        let values: [String: Any] = [
-            "judged": f.judged, "with_footage": f.withFootage, "with_share": share(f.withFootage), "fully": f.fullyCovered,
-            "fully_share": share(f.fullyCovered), "reviews": f.reviewsDone, "violations": f.violations, "chart": svg,
-            "officers": f.officers.map { ["officer": $0.officerID, "judged": $0.judged, "with_footage": $0.withFootage, "fully": $0.fullyCovered, "findings": $0.findings] },
-        ]
-        return render("reports", values, page: p, title: p.language["reports"])
-    }
 }

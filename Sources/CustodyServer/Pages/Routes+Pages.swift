@@ -51,7 +51,7 @@ extension CustodyServer {
             "nav_my": page.path.hasPrefix("/my"),
         ]
         if let user = page.user {
-            layout["user"] = ["name": user.name, "role": user.role.rawValue, "officer": user.role == .officer]
+            layout["user"] = ["name": user.name, "role": user.role.rawValue, "can_queue": Access.read.contains(user.role), "can_reports": Access.reports.contains(user.role), "officer": user.role == .officer]
         }
         if let flash = values["flash"] { layout["flash"] = flash }
         var headers = HTTPFields()
@@ -191,10 +191,6 @@ extension CustodyServer {
             }
             try catalog.audit(actor: user.name, action: "viewed", subject: evidence.sha256)
             return try clipPage(request, p, user, evidence)
-        }
-        router.get("/reports") { request, context in
-            switch pageUser(request, context, Access.read.union([.admin])) { case .user: break; case .response(let r): return r }
-            return try reportsPage(page(request, context))
         }
         for action in ["claim", "release", "verdict", "reopen"] {
             router.post("/queue/{id}/\(action)") { request, context in

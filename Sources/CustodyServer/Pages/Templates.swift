@@ -50,7 +50,7 @@ enum Templates {
         </style></head>
         <body>
         <header><span class="brand">{{t.app}}</span>
-        {{#user}}<nav>{{#officer}}<a href="/my" class="{{#nav_my}}active{{/nav_my}}">{{t.my_footage}}</a>{{/officer}}{{^officer}}<a href="/queue" class="{{#nav_queue}}active{{/nav_queue}}">{{t.queue}}</a><a href="/reports" class="{{#nav_reports}}active{{/nav_reports}}">{{t.reports}}</a>{{/officer}}</nav>{{/user}}
+        {{#user}}<nav>{{#officer}}<a href="/my" class="{{#nav_my}}active{{/nav_my}}">{{t.my_footage}}</a>{{/officer}}{{#can_queue}}<a href="/queue" class="{{#nav_queue}}active{{/nav_queue}}">{{t.queue}}</a>{{/can_queue}}{{#can_reports}}<a href="/reports" class="{{#nav_reports}}active{{/nav_reports}}">{{t.reports}}</a>{{/can_reports}}</nav>{{/user}}
         <span class="me">{{#user}}<span>{{name}} · {{role}}</span>{{/user}}
         <a href="/lang/{{other_lang}}?next={{path}}">{{t.switch_language}}</a>
         {{#user}}<form class="inline" method="post" action="/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button>{{t.sign_out}}</button></form>{{/user}}
@@ -137,12 +137,15 @@ enum Templates {
         """
 
     static let reports = """
-        <h1>{{t.report_title}}</h1>
-        <div class="card"><dl class="facts"><dt>{{t.judged_calls}}</dt><dd>{{judged}}</dd><dt>{{t.with_footage}}</dt><dd>{{with_footage}} ({{with_share}})</dd>
-        <dt>{{t.fully_covered}}</dt><dd>{{fully}} ({{fully_share}})</dd><dt>{{t.reviews_done}}</dt><dd>{{reviews}}</dd><dt>{{t.violations}}</dt><dd>{{violations}}</dd></dl></div>
-        <div class="card"><h2>{{t.findings}}</h2>{{{chart}}}</div>
-        <div class="card"><h2>{{t.by_officer}}</h2><table><thead><tr><th>{{t.officer}}</th><th>{{t.judged_calls}}</th><th>{{t.with_footage}}</th><th>{{t.fully_covered}}</th><th>{{t.findings}}</th></tr></thead><tbody>
-        {{#officers}}<tr><td>{{officer}}</td><td>{{judged}}</td><td>{{with_footage}}</td><td>{{fully}}</td><td>{{findings}}</td></tr>{{/officers}}</tbody></table></div>
+        <h1>{{t.reports}} <span class="muted" style="font-size:15px">{{period}}</span></h1>
+        <div class="card noprint"><p class="tabs"><a href="{{prev_link}}">← {{t.previous}}</a>
+        <a href="{{day_link}}" class="{{#is_daily}}active{{/is_daily}}">{{t.daily_report}}</a><a href="{{week_link}}" class="{{^is_daily}}active{{/is_daily}}">{{t.weekly_report}}</a>
+        <a href="{{next_link}}">{{t.next}} →</a></p>
+        {{#stem}}<p>{{t.report_files}}: <a href="/reports/files/{{stem}}.zh.html">中文 HTML</a> · <a href="/reports/files/{{stem}}.en.html">English HTML</a> · <a href="/reports/files/{{stem}}.csv">CSV</a> · <a href="/reports/files/{{stem}}.json">JSON</a></p>{{/stem}}
+        {{^stem}}<p class="muted">{{t.report_not_written}}</p>{{/stem}}
+        <p class="muted">{{t.report_live}}</p></div>
+        <div class="card">{{{report}}}</div>
+        <div class="card noprint"><h2>{{t.report_archive}}</h2><p>{{#stored}}<a href="/reports?period={{.}}">{{.}}</a> {{/stored}}{{^stored}}<span class="muted">—</span>{{/stored}}</p></div>
         """
 
     static let message = """

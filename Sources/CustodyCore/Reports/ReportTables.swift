@@ -1,0 +1,113 @@
+import Foundation
+
+/// A report as JSON and as CSV. Nothing in them depends on when they were written, so the
+/// same catalog gives byte-identical files.
+extension PeriodReport {
+    // MARK: JSON
+
+    public var jsonValue: JSONValue {
+        let (start, end) = period.interval(in: zone)
+        var o = JSONObjectBuilder()
+        o.add("report", period.kind.rawValue)
+        o.add("period", period.description)
+        o.add("first_day", period.first.description)
+        o.add("last_day", period.last.description)
+        o.add("time_zone", zone.identifier)
+        o.add("start", Timestamp.format(start))
+        o.add("end", Timestamp.format(end))
+        o.add("previous_period", period.previous.description)
+        o.add("total", Self.json(total, keys: false))
+        o.add("stations", .array(stations.map { Self.json($0, keys: true) }))
+        o.add("officers", .array(officers.map { Self.json($0, keys: true) }))
+        return o.value
+    }
+
+    static func json(_ line: Line, keys: Bool) -> JSONValue {
+        var pairs: [(String, JSONValue)] = []
+        if keys {
+            if let officer = line.officer { pairs.append(("officer_id", .string(officer))) }
+            pairs.append(("station", line.station.isEmpty ? .null : .string(line.station)))
+        }
+        guard case .object(let figures) = json(line.current) else { return .object(pairs) }
+        pairs += figures
+        pairs.append(("previous", json(line.previous)))
+        let c = change(line)
+        var change = JSONObjectBuilder()
+        change.add("calls_judged", c.callsJudged)
+        change.add("with_footage_share", c.withFootageShare, null: true)
+        change.add("fully_covered_share", c.fullyCoveredShare, null: true)
+        change.add("findings_total", c.findingsTotal)
+        change.add("reviews", c.reviews)
+        pairs.append(("change", change.value))
+        return .object(pairs)
+    }
+
+    static func json(_ f: ReportFigures) -> JSONValue {
+        var o = JSONObjectBuilder()
+        o.add("calls_judged", f.callsJudged)
+        o.add("with_footage", f.withFootage)
+        o.add("with_footage_share", f.withFootageShare, null: true)
+        o.add("fully_covered", f.fullyCovered)
+        o.add("fully_covered_share", f.fullyCoveredShare, null: true)
+        o.add("findings", .object(FindingKind.allCases.map { ($0.rawValue, .int(Int64(f.findings[$0] ?? 0))) }))
+        o.add("findings_total", f.findingsTotal)
+        o.add("reviews", f.reviews)
+        o.add("verdicts", .object(ReportFigures.verdictOrder.map { ($0, .int(Int64(f.verdicts[$0] ?? 0))) }))
+        return o.value
+    }
+
+    /// Pretty enough to read, stable enough to diff: one line per station and officer.
+    public var jsonText: String {
+        guard case .object(let pairs) = jsonValue else { return "" }
+        var lines: [String] = []
+        for (i, (key, value)) in pairs.enumerated() {
+            let comma = i + 1 < pairs.count ? "," : ""
+            var keyText: [UInt8] = []
+            JSONValue.escape(key, into: &keyText)
+            let name = String(decoding: keyText, as: UTF8.self)
+            if case .array(let items) = value, !items.isEmpty {
+                lines.append(" \(name):[")
+                lines += items.enumerated().map { "  \($0.element.rendered)\($0.offset + 1 < items.count ? "," : "")" }
+                lines.append(" ]\(comma)")
+            } else {
+                lines.append(" \(name):\(value.rendered)\(comma)")
+            }
+        }
+        return "{\n" + lines.joined(separator: "\n") + "\n}\n"
+    }
+
+    // MARK: CSV
+
+    public static let csvHeader = [
+        "scope", "station", "officer_id", "calls_judged", "with_footage", "with_footage_share", "fully_covered",
+        "fully_covered_share",
+    ] + FindingKind.allCases.map(\.rawValue) + ["findings_total", "reviews"] + ReportFigures.verdictOrder + [
+        "prev_calls_judged", "prev_with_footage_share", "prev_fully_covered_share", "prev_findings_total", "prev_reviews",
+    ]
+
+    /// RFC 4180 with CRLF, UTF-8 with a byte-order mark (so spreadsheet programs read the
+    /// Chinese station names right). Shares have four decimals and are empty when nothing was judged.
+    public var csvText: String {
+        var rows = [Self.csvHeader]
+        rows.append(Self.csvRow("total", total))
+        rows += stations.map { Self.csvRow("station", $0) }
+        rows += officers.map { Self.csvRow("officer", $0) }
+        return "\u{FEFF}" + rows.map { $0.map(Self.csvField).joined(separator: ",") + "\r\n" }.joined()
+    }
+
+    static func csvRow(_ scope: String, _ line: Line) -> [String] {
+        let f = line.current, p = line.previous
+        func share(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "" }
+        return [scope, line.station, line.officer ?? "", String(f.callsJudged), String(f.withFootage), share(f.withFootageShare),
+                String(f.fullyCovered), share(f.fullyCoveredShare)]
+            + FindingKind.allCases.map { String(f.findings[$0] ?? 0) }
+            + [String(f.findingsTotal), String(f.reviews)]
+            + ReportFigures.verdictOrder.map { String(f.verdicts[$0] ?? 0) }
+            + [String(p.callsJudged), share(p.withFootageShare), share(p.fullyCoveredShare), String(p.findingsTotal), String(p.reviews)]
+    }
+
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

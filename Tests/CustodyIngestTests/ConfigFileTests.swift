@@ -1,0 +1,51 @@
+import CustodyCore
+import CustodyIngest
+import Testing
+
+/// config.toml's [retention] and [audit] sections (issue 7).
+@Suite struct ConfigFileTests {
+    @Test func theWrittenTemplateGivesTheDefaults() throws {
+        let config = try ConfigFile.parse(ConfigFile.template)
+        #expect(config.retention == RetentionPolicy())
+        #expect(config.retention.defaultDays == 180)
+        #expect(config.audit.fixityCycleDays == 30)
+        #expect(config.audit.weeklyReportWeekday == 7)
+        #expect(ConfigFile.template.contains("[retention]") && ConfigFile.template.contains("[audit]"))
+    }
+
+    @Test func retentionAndAuditSettingsAreRead() throws {
+        let config = try ConfigFile.parse("""
+            [retention]
+            default_days = 365
+            permanent_categories = ["刑事案件", "命案"]
+            [retention.category_days]
+            "交通事故" = 730
+            [audit]
+            fixity_cycle_days = 7
+            weekly_report_day = "Monday"
+            """)
+        #expect(config.retention.defaultDays == 365)
+        #expect(config.retention.permanentCategories == ["刑事案件", "命案"])
+        #expect(config.retention.categoryDays == ["交通事故": 730])
+        #expect(config.audit.fixityCycleDays == 7)
+        #expect(config.audit.weeklyReportWeekday == 1)
+    }
+
+    @Test(arguments: [
+        ("[retention]\ndefault_days = 0", "retention.default_days must be a whole number ≥ 1"),
+        ("[retention]\ndefault_days = \"six months\"", "retention.default_days must be a whole number ≥ 1"),
+        ("[retention]\npermanent_categories = \"刑事案件\"", "retention.permanent_categories must be a list"),
+        ("[retention]\npermanent_categories = [1]", "retention.permanent_categories must be a list"),
+        ("[retention.category_days]\n\"交通事故\" = \"forever\"", "retention.category_days.交通事故 must be a whole number ≥ 1"),
+        ("[audit]\nfixity_cycle_days = 0", "audit.fixity_cycle_days must be a whole number ≥ 1"),
+        ("[audit]\nweekly_report_day = \"someday\"", "audit.weekly_report_day must be a weekday name"),
+    ])
+    func aWrongValueIsNamed(text: String, message: String) {
+        do {
+            _ = try ConfigFile.parse(text)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.description.contains(message), "\(error.description)")
+        }
+    }
+}
