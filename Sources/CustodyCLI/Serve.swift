@@ -19,8 +19,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on.")
     var port = 8080
 
+    @Option(help: ArgumentHelp("Close a connection silent this long, even mid-request (a stalled upload is then resumable).", valueName: "SECONDS"))
+    var idleTimeout: Int64 = 60
+
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535.") }
+        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second.") }
     }
 
     func run() async throws {
@@ -29,6 +33,7 @@ struct Serve: AsyncParsableCommand {
         var settings = ServerSettings()
         settings.host = host
         settings.port = port
+        settings.idleTimeoutSeconds = idleTimeout
         let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings)
         QueueRefresher.start(context.catalog, uploads: server.uploads, every: 300)
         Console.error("custody serve: \(context.folder.root.path) on http://\(host):\(port)/; Ctrl-C to stop")

@@ -19,6 +19,8 @@ public struct ServerSettings: Sendable {
     public var maxJSONBody = 64 * 1024
     /// Failed logins allowed per name in the throttle window.
     public var maxLoginFailures = 5
+    /// Seconds a connection may stay silent, even in the middle of a request body.
+    public var idleTimeoutSeconds: Int64 = 60
     /// `custody demo`: adds one-click sign-in links for the demo accounts. Never in production.
     public var demoMode = false
     public init() {}
@@ -80,8 +82,11 @@ public struct CustodyServer: Sendable {
     }
 
     public func application(logger: Logger) -> some ApplicationProtocol {
+        // A connection that goes quiet for a minute (a phone that lost its signal mid-upload) is
+        // closed, so its upload is released to be resumed, not held by a request that never ends.
         Application(
             router: router(logger: logger),
+            server: .http1(configuration: .init(idleTimeout: .seconds(settings.idleTimeoutSeconds))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "custody"),
             logger: logger)
     }

@@ -13,8 +13,11 @@ import Testing
         var process: Process?
         let log: URL
 
-        init(data: URL) {
+        let extra: [String]
+
+        init(data: URL, extra: [String] = []) {
             self.data = data
+            self.extra = extra
             log = data.deletingLastPathComponent().appendingPathComponent("serve-\(port).log")
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         }
@@ -22,7 +25,7 @@ import Testing
         func start() throws {
             let process = Process()
             process.executableURL = TestEnvironment.custodyBinary
-            process.arguments = ["serve", "--data", data.path, "--port", String(port)]
+            process.arguments = ["serve", "--data", data.path, "--port", String(port)] + extra
             let handle = try FileHandle(forWritingTo: log)
             handle.seekToEndOfFile()
             process.standardError = handle
@@ -151,5 +154,37 @@ import Testing
         #expect(cuts >= trials)
         #expect(crashes >= 3 && restarts >= 3, "crashes \(crashes), restarts \(restarts) (seed \(seed))")
         #expect(keptPartial >= trials / 4, "bytes before a cut were kept in \(keptPartial) of \(cuts) cuts (seed \(seed))")
+    }
+
+    /// A client that stops sending mid-chunk but never closes (a phone out of signal): the
+    /// server closes the connection after its idle time, keeps what arrived, and the upload
+    /// can be resumed instead of staying locked by a request that never ends.
+    @Test func aStalledUploadIsReleasedAfterTheIdleTimeout() throws {
+        let dir = try TestEnvironment.temporaryFolder("upload-stall")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("data")
+        let token = try Run.program(TestEnvironment.custodyBinary, ["token", "add", "--station", "dock-1", "--data", data.path])
+        let tus = ["Tus-Resumable": "1.0.0", "Authorization": "Bearer " + token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)]
+        let bytes = Data((0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let server = Server(data: data, extra: ["--idle-timeout", "2"])
+        try server.start()
+        defer { server.stop() }
+        let created = try RawHTTP.send(port: server.port, method: "POST", path: "/api/uploads",
+                                       headers: tus.merging(["Upload-Length": String(bytes.count)]) { $1 })
+        let location = try #require(created.header("location"))
+        // 30,000 bytes, then silence for longer than the idle timeout, the socket still open.
+        try RawHTTP.cut(
+            port: server.port, method: "PATCH", path: location,
+            headers: tus.merging(["Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"]) { $1 },
+            body: bytes, sentBytes: 30_000, pause: 4)
+        let head = try RawHTTP.send(port: server.port, method: "HEAD", path: location, headers: tus)
+        #expect(head.status == 200)
+        #expect(head.header("upload-offset") == "30000")
+        let rest = try RawHTTP.send(
+            port: server.port, method: "PATCH", path: location,
+            headers: tus.merging(["Upload-Offset": "30000", "Content-Type": "application/offset+octet-stream"]) { $1 },
+            body: bytes[30_000...])
+        #expect(rest.status == 204)
+        #expect(rest.header("upload-offset") == "100000")
     }
 }
