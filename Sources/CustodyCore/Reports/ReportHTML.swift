@@ -304,8 +304,8 @@ struct ReportStrings {
         "change_findings": ["问题数变化", "Δ findings"],
         "none": ["无。", "None."],
         "notes": [
-            "说明：一名民警处置一起警情计为一次警情，按到场时间归入统计时段；有到场和处警结束时间的警情参与研判。“有录像”指应录时段内有任何录像，“全程录像”指有录像且无延迟开启、提前关闭、中途中断、无录像问题。逾期上传按录像结束时间计入。审查按结论提交时间计入。变化与上一统计时段比较。",
-            "Notes: a call is one officer's attendance at one incident, counted in the period of its arrival; calls with both arrival and clearance times are judged. \"With footage\": any recording in the required window; \"fully covered\": footage and no late start, early stop, interruption or no-recording finding. Late uploads count by when the clip ended; reviews by when the verdict was recorded. Changes compare with the previous period of the same length.",
+            "说明：一名民警处置一起警情计为一次警情，按到场时间归入统计时段；有到场和处警结束时间的警情参与研判。“有录像”指应录时段内有任何录像，“全程录像”指有录像且无延迟开启、提前关闭、中途中断、无录像问题。逾期上传按录像结束时间计入。审查按结论提交时间计入。变化与上一统计时段比较。按民警统计中的单位为该民警最近一次处警的单位，按单位统计则按每起警情的处警单位计入。",
+            "Notes: a call is one officer's attendance at one incident, counted in the period of its arrival; calls with both arrival and clearance times are judged. \"With footage\": any recording in the required window; \"fully covered\": footage and no late start, early stop, interruption or no-recording finding. Late uploads count by when the clip ended; reviews by when the verdict was recorded. Changes compare with the previous period of the same length. In the officer table an officer's station is that of their latest call; the station table counts each call under its own station.",
         ],
     ]
 }
