@@ -60,17 +60,11 @@ actor LoginThrottle {
 /// bcrypt (hummingbird-auth), run off the event loop: it is deliberately slow.
 public enum Passwords {
     public static func hash(_ password: String, cost: UInt8) async -> String {
-        await offLoop { Bcrypt.hash(password, cost: cost) }
+        await OffLoop.run { Bcrypt.hash(password, cost: cost) }
     }
 
     public static func verify(_ password: String, hash: String) async -> Bool {
-        await offLoop { Bcrypt.verify(password, hash: hash) }
-    }
-
-    private static func offLoop<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: work()) }
-        }
+        await OffLoop.run { Bcrypt.verify(password, hash: hash) }
     }
 }
 

@@ -70,11 +70,9 @@ extension CustodyServer {
         let file = cache.appendingPathComponent("\(evidence.sha256).jpg")
         if let data = FileManager.default.contents(atPath: file.path) { return Array(data) }
         let source = folder.root.appendingPathComponent(evidence.storedPath).path
-        let still: Thumbnail = try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                do { continuation.resume(returning: try Thumbnailer.thumbnail(path: source, maxWidth: 320)) } catch {
-                    continuation.resume(throwing: APIError(.unprocessableContent, "No picture can be taken from this clip: \(error)"))
-                }
+        let still: Thumbnail = try await OffLoop.run {
+            do { return try Thumbnailer.thumbnail(path: source, maxWidth: 320) } catch {
+                throw APIError(.unprocessableContent, "No picture can be taken from this clip: \(error)")
             }
         }
         try? FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)

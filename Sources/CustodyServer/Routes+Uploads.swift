@@ -75,7 +75,7 @@ extension CustodyServer {
                 // Nothing to send: it is complete now (and quarantined as empty).
                 try catalog.advanceUpload(id: upload.id, from: 0, to: 0, complete: true)
                 upload.state = .complete
-                let result = await Self.offLoop { [uploads, upload] in uploads.ingestComplete(upload) }
+                let result = await OffLoop.run { [uploads, upload] in uploads.ingestComplete(upload) }
                 if let result { Self.describe(result, into: &headers) }
             }
             return Response(status: .created, headers: headers)
@@ -204,7 +204,7 @@ extension CustodyServer {
             throw APIError(Tus.checksumMismatch, "The chunk's \(checksum.algorithm) does not match Upload-Checksum; it was discarded.")
                 .with(Tus.uploadOffset, String(upload.offset))
         }
-        let committed = try await Self.offLoop { () throws -> Int64 in try writer.commit() }
+        let committed = try await OffLoop.run { () throws -> Int64 in try writer.commit() }
         var headers = HTTPFields()
         headers[Tus.uploadOffset] = String(committed)
         if cut { throw APIError(.badRequest, "The chunk was cut short after \(committed - upload.offset) bytes; they are kept.") }
@@ -212,7 +212,7 @@ extension CustodyServer {
             var complete = upload
             complete.offset = committed
             complete.state = .complete
-            let result = await Self.offLoop { [uploads, complete] in uploads.ingest(complete) }
+            let result = await OffLoop.run { [uploads, complete] in uploads.ingest(complete) }
             Self.describe(result, into: &headers)
             if result.status == .failed {
                 throw APIError(.internalServerError, "Every byte arrived but storing the file failed (\(result.reason ?? "unknown")); it will be retried.")
@@ -299,18 +299,6 @@ extension CustodyServer {
         o.add("created_at", Timestamp.format(u.createdAt))
         o.add("updated_at", Timestamp.format(u.updatedAt))
         return o.value
-    }
-
-    static func offLoop<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
-    }
-
-    static func offLoop<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: work()) }
-        }
     }
 }
 
