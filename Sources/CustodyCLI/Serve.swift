@@ -155,6 +155,9 @@ struct Demo: AsyncParsableCommand {
             _ = try context.catalog.addUser(name: name, role: role, officerID: officer, passwordHash: hash)
             Console.out("  \(name.padding(toLength: 11, withPad: " ", startingAt: 0)) \(password.padding(toLength: 16, withPad: " ", startingAt: 0)) \(role.rawValue)\(officer.map { " (badge \($0))" } ?? "")")
         }
+        let station = try context.catalog.stationUser(name: "dock-demo", unusablePasswordHash: await Passwords.hash(UUID().uuidString, cost: 4))
+        let stationToken = try context.catalog.issueStationToken(for: station, lifetime: nil, actor: "demo")
+        Console.out("Docking-station upload token (tus at /api/uploads; sign in as officer for My footage):\n  \(stationToken)")
         Console.out("Open http://\(host):\(port)/ and sign in; the JSON API is under /api (docs/API.md).")
 
         var settings = ServerSettings()
