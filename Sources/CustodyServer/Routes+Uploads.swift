@@ -98,8 +98,7 @@ extension CustodyServer {
             if upload.state == .receiving {
                 headers[Tus.uploadExpires] = Self.httpDate(upload.updatedAt.addingTimeInterval(config.uploads.expireAfter))
             }
-            if let sha = upload.sha256 { headers[Tus.storedSHA] = sha }
-            if let status = upload.status { headers[Tus.storedStatus] = status }
+            Self.describe(upload, into: &headers)
             return Response(status: .ok, headers: headers)
         }
 
@@ -153,8 +152,7 @@ extension CustodyServer {
             // Every byte is in already; an empty PATCH at the end is answered, not refused.
             var headers = HTTPFields()
             headers[Tus.uploadOffset] = String(upload.offset)
-            if let sha = upload.sha256 { headers[Tus.storedSHA] = sha }
-            if let status = upload.status { headers[Tus.storedStatus] = status }
+            Self.describe(upload, into: &headers)
             return Response(status: .noContent, headers: headers)
         }
         let remaining = upload.length - upload.offset
@@ -277,6 +275,12 @@ extension CustodyServer {
         var clean = String(last.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init))
         while clean.utf8.count > 255 { clean.removeFirst() }
         return clean.isEmpty || clean == "." || clean == ".." ? "upload" : clean
+    }
+
+    /// What a stored upload became, as on the answer to its last PATCH.
+    static func describe(_ upload: UploadRecord, into headers: inout HTTPFields) {
+        if let sha = upload.sha256 { headers[Tus.storedSHA] = sha }
+        if let status = upload.status { headers[Tus.storedStatus] = status }
     }
 
     static func describe(_ result: IngestResult, into headers: inout HTTPFields) {
