@@ -1,9 +1,53 @@
 internal import CFFmpeg
 
-/// Owns one `AVFormatContext` opened on a file, and the deadline that bounds its I/O.
+/// The wall-clock deadline FFmpeg's interrupt callback reads during blocking I/O.
+///
+/// Its only free is its `deinit`. An `OpenInput` holds it strongly, so it outlives the context
+/// whose callback points at it, whichever way that context's owner goes away.
+final class Deadline {
+    let pointer: UnsafeMutablePointer<cffmpeg_deadline>
+
+    init(seconds: Double) {
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: cffmpeg_deadline(deadline_us: 0))
+        extend(by: seconds)
+    }
+
+    /// Moves the deadline to `seconds` from now.
+    func extend(by seconds: Double) {
+        pointer.pointee.deadline_us = av_gettime_relative() + Int64(seconds * 1_000_000)
+    }
+
+    var passed: Bool { cffmpeg_deadline_passed(pointer) != 0 }
+
+    deinit { pointer.deallocate() }
+}
+
+/// Owns an `AVFormatContext` that `avformat_open_input` opened: its `deinit` is the only path to
+/// `avformat_close_input`. Whatever fails after the open (stream info, a time-out, a throw in a
+/// caller) just drops the owner, so the context is closed exactly once.
+final class OpenInput {
+    let pointer: UnsafeMutablePointer<AVFormatContext>
+    let deadline: Deadline
+
+    init(_ pointer: UnsafeMutablePointer<AVFormatContext>, deadline: Deadline) {
+        self.pointer = pointer
+        self.deadline = deadline
+    }
+
+    deinit {
+        var toClose: UnsafeMutablePointer<AVFormatContext>? = pointer
+        avformat_close_input(&toClose)
+    }
+}
+
+/// One `AVFormatContext` opened on a file, with its stream information read, and the deadline
+/// that bounds its I/O.
 ///
 /// Not `Sendable`: it is created, used and freed inside one call (swift-crypto's pattern of a
-/// final class per C object). Only `Sendable` values leave this module.
+/// final class per C object). Only `Sendable` values leave this module. It frees nothing itself:
+/// the `OpenInput` and `Deadline` it holds do, each once, so a throwing initialiser cannot free
+/// twice (a class whose initialiser throws after setting every property still runs `deinit`).
 final class FormatContext {
     /// Demuxers Custody accepts. Playlist and "virtual" demuxers (hls, concat, image2, tty…)
     /// are refused so that a crafted file cannot make FFmpeg read other files or the network.
@@ -13,22 +57,19 @@ final class FormatContext {
         "gxf", "wav", "mp3", "aac", "ogg", "flac", "amr", "rm",
     ].joined(separator: ",")
 
-    let pointer: UnsafeMutablePointer<AVFormatContext>
-    private let deadline: UnsafeMutablePointer<cffmpeg_deadline>
+    private let input: OpenInput
     let path: String
+    var pointer: UnsafeMutablePointer<AVFormatContext> { input.pointer }
 
     /// Opens `path` and reads its stream information.
     init(path: String, timeLimit: Double) throws(MediaProbeError) {
         FFmpegLibrary.setUp()
-        self.path = path
-        deadline = .allocate(capacity: 1)
-        deadline.pointee.deadline_us = av_gettime_relative() + Int64(timeLimit * 1_000_000)
+        let deadline = Deadline(seconds: timeLimit)
 
         guard let allocated = avformat_alloc_context() else {
-            deadline.deallocate()
             throw MediaProbeError(.openFailed, path: path, message: "FFmpeg could not allocate a demuxer context.")
         }
-        cffmpeg_install_deadline(allocated, deadline)
+        cffmpeg_install_deadline(allocated, deadline.pointer)
         allocated.pointee.format_whitelist = av_strdup(Self.demuxerWhitelist)
         var context: UnsafeMutablePointer<AVFormatContext>? = allocated
 
@@ -38,42 +79,35 @@ final class FormatContext {
         let status = avformat_open_input(&context, "file:" + path, nil, &options)
         av_dict_free(&options)
         guard status >= 0, let opened = context else {
-            // avformat_open_input frees the context on failure.
-            let passed = cffmpeg_deadline_passed(deadline) != 0
-            deadline.deallocate()
+            // avformat_open_input frees the context on failure; nothing owns it here.
+            let passed = deadline.passed
             throw MediaProbeError(
                 passed ? .timedOut : .openFailed, path: path, averror: status,
                 message: passed
                     ? "Opening the file took longer than \(Int(timeLimit)) s and was stopped."
                     : FFmpegLibrary.openFailureSentence(status))
         }
-        pointer = opened
+        // From here on the owner is the only way the context is closed.
+        let input = OpenInput(opened, deadline: deadline)
 
-        let info = avformat_find_stream_info(pointer, nil)
+        let info = avformat_find_stream_info(input.pointer, nil)
         if info < 0 {
-            let passed = cffmpeg_deadline_passed(deadline) != 0
-            var toClose: UnsafeMutablePointer<AVFormatContext>? = pointer
-            avformat_close_input(&toClose)
-            deadline.deallocate()
+            let passed = deadline.passed
             throw MediaProbeError(
                 passed ? .timedOut : .openFailed, path: path, averror: info,
                 message: passed
                     ? "Reading the stream headers took longer than \(Int(timeLimit)) s and was stopped."
                     : "The demuxer opened the file but could not read its streams (\(FFmpegLibrary.errorString(info))).")
         }
+        self.input = input
+        self.path = path
     }
 
-    deinit {
-        var toClose: UnsafeMutablePointer<AVFormatContext>? = pointer
-        avformat_close_input(&toClose)
-        deadline.deallocate()
-    }
-
-    var deadlinePassed: Bool { cffmpeg_deadline_passed(deadline) != 0 }
+    var deadlinePassed: Bool { input.deadline.passed }
 
     /// Moves the deadline to `seconds` from now (the packet scan gets its own budget).
     func extendDeadline(by seconds: Double) {
-        deadline.pointee.deadline_us = av_gettime_relative() + Int64(seconds * 1_000_000)
+        input.deadline.extend(by: seconds)
     }
 
     var streamCount: Int { Int(pointer.pointee.nb_streams) }
