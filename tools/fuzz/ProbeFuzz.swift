@@ -1,0 +1,34 @@
+// libFuzzer entry point for Custody's probe and thumbnailer: compiled together with the
+// MediaProbe sources by tools/fuzz/run (swiftc -sanitize=fuzzer,address). Each input is written
+// to a file, because the probe, like the ingest pipeline, opens files by path.
+internal import CFFmpeg
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
+nonisolated(unsafe) private var inputPath: String = {
+    let dir = getenv("CUSTODY_FUZZ_TMP").map { String(cString: $0) } ?? "/tmp"
+    return "\(dir)/custody-fuzz-\(getpid()).bin"
+}()
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func custodyFuzzProbe(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let fd = open(inputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    guard fd >= 0 else { return 0 }
+    var written = 0
+    while written < size {
+        let n = write(fd, data + written, size - written)
+        if n <= 0 { break }
+        written += n
+    }
+    close(fd)
+
+    var options = ProbeOptions()
+    options.timeLimit = 5
+    let info = MediaProber.probe(path: inputPath, options: options)
+    if info.integrity != .unreadable {
+        // What the review UI does with an uploaded file: a still of its first key frame.
+        _ = try? Thumbnailer.thumbnail(path: inputPath, maxWidth: 160, timeLimit: 5)
+    }
+    return 0
+}
