@@ -16,6 +16,7 @@ boto3 comes from the running Python when it has it; otherwise it is installed
 from PyPI into .build/objstore-venv (next to this repository's Package.swift)
 and the script re-runs itself there.
 """
+import base64
 import datetime
 import hashlib
 import hmac
@@ -63,6 +64,10 @@ def report(ok, name, detail=""):
 def error_of(exc):
     e = exc.response.get("Error", {})
     return exc.response["ResponseMetadata"]["HTTPStatusCode"], e.get("Code")
+
+
+def xml_code(data):
+    return data.split(b"<Code>")[1].split(b"</Code>")[0].decode() if b"<Code>" in data else ""
 
 
 def load_env(argv):
@@ -211,6 +216,15 @@ def main():
         report(st == 400 and code == "EntityTooSmall", "a non-last part of 5 MiB - 1 byte is refused",
                "at complete, not at upload_part: %d %s" % (st, code))
         s3.abort_multipart_upload(Bucket=bucket, Key=skey, UploadId=up["UploadId"])
+    up = s3.create_multipart_upload(Bucket=bucket, Key=skey)
+    try:
+        s3.upload_part(Bucket=bucket, Key=skey, UploadId=up["UploadId"], PartNumber=1001, Body=b"x")
+        report(False, "part numbers stop at 1000 (max_upload_part_num; AWS allows 10000)", "1001 accepted")
+    except ClientError as e:
+        st, code = error_of(e)
+        report(st == 400 and code == "InvalidArgument",
+               "part numbers stop at 1000 (max_upload_part_num; AWS allows 10000)", "1001: %d %s" % (st, code))
+    s3.abort_multipart_upload(Bucket=bucket, Key=skey, UploadId=up["UploadId"])
     left = s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
     report(not left, "abort multipart upload leaves no upload listed")
 
@@ -288,25 +302,38 @@ def main():
     report(st == 200, "PUT with the body's SHA-256 in x-amz-content-sha256 is accepted", "%d" % st)
     st, hd, data = raw.request("PUT", "/%s/raw/badhash" % bucket, body=b"h" * 100,
                                payload_hash=hashlib.sha256(b"something else").hexdigest())
-    code = data.split(b"<Code>")[1].split(b"</Code>")[0].decode() if b"<Code>" in data else ""
+    code = xml_code(data)
     st2, _, _ = raw.request("HEAD", "/%s/raw/badhash" % bucket)
     report(st == 400 and code == "BadDigest" and st2 == 404,
            "PUT whose body does not match x-amz-content-sha256 is refused and not stored",
            "%d %s; HEAD afterwards %d" % (st, code, st2))
+    wrong_md5 = base64.b64encode(hashlib.md5(b"something else").digest()).decode()
+    st, hd, data = raw.request("PUT", "/%s/raw/badmd5" % bucket, body=b"m" * 100, headers={"content-md5": wrong_md5})
+    st2, _, _ = raw.request("HEAD", "/%s/raw/badmd5" % bucket)
+    report(st == 400 and xml_code(data) == "BadDigest" and st2 == 404,
+           "PUT whose body does not match Content-MD5 is refused and not stored",
+           "%d %s; HEAD afterwards %d" % (st, xml_code(data), st2))
+    wrong_sum = base64.b64encode(hashlib.sha256(b"something else").digest()).decode()
+    st, hd, data = raw.request("PUT", "/%s/raw/badchecksum" % bucket, body=b"c" * 100,
+                               headers={"x-amz-checksum-sha256": wrong_sum})
+    # Recorded, not required: s3api 2.30 ignores the flexible-checksum headers.
+    report(True, "x-amz-checksum-sha256 (flexible checksums) is verified?",
+           "no: a wrong one is stored (%d); verify with x-amz-content-sha256 or Content-MD5" % st
+           if st == 200 else "yes: %d %s" % (st, xml_code(data)))
     chunk_headers = {"content-encoding": "aws-chunked", "x-amz-decoded-content-length": "100"}
     st, hd, data = raw.request("PUT", "/%s/raw/streaming" % bucket, body=b"s" * 100,
                                payload_hash="STREAMING-AWS4-HMAC-SHA256-PAYLOAD", headers=chunk_headers)
-    code = data.split(b"<Code>")[1].split(b"</Code>")[0].decode() if b"<Code>" in data else ""
+    code = xml_code(data)
     report(st == 501, "streaming (aws-chunked) payload signing is refused: sign each part instead",
            "%d %s" % (st, code))
     st, hd, data = raw.request("GET", "/%s/%s" % (bucket, key), region="eu-west-1")
-    code = data.split(b"<Code>")[1].split(b"</Code>")[0].decode() if b"<Code>" in data else ""
+    code = xml_code(data)
     report(st == 400 and code == "AuthorizationHeaderMalformed", "a signature scoped to another region is refused",
            "%d %s" % (st, code))
     # Largest single PUT: Swift's max_file_size (5 GiB + 2 bytes). Only the headers are sent.
     st, hd, data = raw.request("PUT", "/%s/raw/huge" % bucket, payload_hash="UNSIGNED-PAYLOAD",
                                content_length=5 * 1024 ** 3 + 3, send_body=False)
-    code = data.split(b"<Code>")[1].split(b"</Code>")[0].decode() if b"<Code>" in data else ""
+    code = xml_code(data)
     report(st == 400 and code == "EntityTooLarge", "a single PUT over 5 GiB + 2 bytes is refused up front",
            "Content-Length 5 GiB + 3: %d %s" % (st, code))
 
