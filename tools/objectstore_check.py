@@ -95,7 +95,7 @@ class RawSigner:
         self.ak, self.sk, self.region = access_key, secret_key, region
 
     def request(self, method, path, body=b"", payload_hash=None, headers=None,
-                content_length=None, send_body=True, region=None):
+                content_length=None, send_body=True, region=None, chunked=False):
         region = region or self.region
         now = datetime.datetime.now(datetime.timezone.utc)
         amzdate, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
@@ -124,14 +124,22 @@ class RawSigner:
         sig = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
         h["authorization"] = "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
             self.ak, scope, ";".join(signed), sig)
-        h["content-length"] = str(len(body) if content_length is None else content_length)
+        if chunked:  # HTTP/1.1 chunked transfer coding, no Content-Length (not aws-chunked)
+            h["transfer-encoding"] = "chunked"
+        else:
+            h["content-length"] = str(len(body) if content_length is None else content_length)
         conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
         conn.putrequest(method, path_only + ("?" + query if query else ""),
                         skip_host=True, skip_accept_encoding=True)
         for k, v in h.items():
             conn.putheader(k, v)
         conn.endheaders()
-        if send_body and body:
+        if chunked:
+            for i in range(0, len(body), 64):
+                piece = body[i:i + 64]
+                conn.send(b"%x\r\n%s\r\n" % (len(piece), piece))
+            conn.send(b"0\r\n\r\n")
+        elif send_body and body:
             conn.send(body)
         r = conn.getresponse()
         data = r.read()
@@ -320,6 +328,17 @@ def main():
     report(True, "x-amz-checksum-sha256 (flexible checksums) is verified?",
            "no: a wrong one is stored (%d); verify with x-amz-content-sha256 or Content-MD5" % st
            if st == 200 else "yes: %d %s" % (st, xml_code(data)))
+    st, hd, data = raw.request("PUT", "/%s/raw/chunked" % bucket, body=b"t" * 200, chunked=True)
+    st2, hd2, back = raw.request("GET", "/%s/raw/chunked" % bucket)
+    report(st == 200 and back == b"t" * 200, "PUT with Transfer-Encoding: chunked (length unknown) is accepted",
+           "%d; reads back %d bytes" % (st, len(back)))
+    st, hd, data = raw.request("PUT", "/%s/raw/chunked-badhash" % bucket, body=b"t" * 200, chunked=True,
+                               payload_hash=hashlib.sha256(b"something else").hexdigest())
+    st2, _, _ = raw.request("HEAD", "/%s/raw/chunked-badhash" % bucket)
+    # Recorded, not required: with no Content-Length, s3api 2.30 does not hash the body.
+    report(True, "x-amz-content-sha256 verified on a chunked PUT?",
+           "yes: %d %s, HEAD afterwards %d" % (st, xml_code(data), st2) if st != 200 else
+           "NO: a wrong hash is stored (%d, HEAD %d): always send Content-Length" % (st, st2))
     chunk_headers = {"content-encoding": "aws-chunked", "x-amz-decoded-content-length": "100"}
     st, hd, data = raw.request("PUT", "/%s/raw/streaming" % bucket, body=b"s" * 100,
                                payload_hash="STREAMING-AWS4-HMAC-SHA256-PAYLOAD", headers=chunk_headers)
