@@ -3,7 +3,7 @@ import CustodyCore
 import CustodyIngest
 import Foundation
 
-/// `custody devices import [--tz ZONE] CSV…`
+/// `custody devices import [--tz ZONE] [--encoding NAME] [--json] CSV…`
 struct Devices: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The camera check-out log.",
@@ -18,6 +18,11 @@ struct DevicesImport: ParsableCommand {
 
     @OptionGroup var options: DataOptions
 
+    @Option(help: ArgumentHelp(
+        "The files' text encoding when detection (UTF-8, UTF-16 with a byte-order mark, else GBK/GB18030) is not enough: one of \(CSVFile.TextEncoding.names).",
+        valueName: "NAME"))
+    var encoding: String?
+
     @Flag(help: "Print one JSON report per file.")
     var json = false
 
@@ -26,14 +31,18 @@ struct DevicesImport: ParsableCommand {
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("Name at least one CSV file to import.") }
+        if let encoding, CSVFile.TextEncoding.named(encoding) == nil {
+            throw ValidationError("--encoding '\(encoding)' is not an encoding custody reads: use one of \(CSVFile.TextEncoding.names).")
+        }
     }
 
     func run() throws {
         let context = try options.open()
+        let named = encoding.flatMap(CSVFile.TextEncoding.named)
         var reports: [ImportReport] = []
         var officers = Set<String>()
         for file in files {
-            let (report, changed) = DeviceImport.run(path: file, catalog: context.catalog, zone: context.zone)
+            let (report, changed) = DeviceImport.run(path: file, catalog: context.catalog, zone: context.zone, encoding: named)
             officers.formUnion(changed)
             if json { JSONLineWriter().write(report) } else { Console.out(report.human) }
             reports.append(report)

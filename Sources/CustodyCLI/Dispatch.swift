@@ -4,7 +4,7 @@ import CustodyIngest
 import CustodyStore
 import Foundation
 
-/// `custody dispatch import [--tz ZONE] [--mapping FILE] [--json] CSV…`
+/// `custody dispatch import [--tz ZONE] [--mapping FILE] [--encoding NAME] [--json] CSV…`
 struct Dispatch: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Dispatch (110 / CAD) records.",
@@ -27,6 +27,11 @@ struct DispatchImportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A JSON mapping for another CAD export's columns (SPEC §3).", valueName: "FILE"))
     var mapping: String?
 
+    @Option(help: ArgumentHelp(
+        "The files' text encoding when detection (UTF-8, UTF-16 with a byte-order mark, else GBK/GB18030) is not enough: one of \(CSVFile.TextEncoding.names).",
+        valueName: "NAME"))
+    var encoding: String?
+
     @Flag(help: "Print one JSON report per file, then a linking summary (JSON Lines).")
     var json = false
 
@@ -35,10 +40,14 @@ struct DispatchImportCommand: ParsableCommand {
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("Name at least one CSV file to import.") }
+        if let encoding, CSVFile.TextEncoding.named(encoding) == nil {
+            throw ValidationError("--encoding '\(encoding)' is not an encoding custody reads: use one of \(CSVFile.TextEncoding.names).")
+        }
     }
 
     func run() throws {
         let context = try options.open()
+        let named = encoding.flatMap(CSVFile.TextEncoding.named)
         var map = DispatchImport.Mapping()
         if let mapping {
             do {
@@ -52,7 +61,7 @@ struct DispatchImportCommand: ParsableCommand {
         var officers = Set<String>()
         let output = JSONLineWriter()
         for file in files {
-            let (report, changed) = DispatchImport.run(path: file, catalog: context.catalog, zone: context.zone, mapping: map)
+            let (report, changed) = DispatchImport.run(path: file, catalog: context.catalog, zone: context.zone, mapping: map, encoding: named)
             officers.formUnion(changed)
             reports.append(report)
             if json { output.write(report) } else { Console.out(report.human) }

@@ -64,7 +64,7 @@ struct Ingest: ParsableCommand {
         let progress = Progress(total: files.count, label: "ingested")
         OrderedParallel.forEach(count: files.count, width: 2, work: { ingestor.ingest(request(files[$0])) }) { _, result in
             counts[result.status, default: 0] += 1
-            if result.status == .ingested, let sha = result.sha256 { stored.append(sha) }
+            if result.changesFindings, let sha = result.sha256 { stored.append(sha) }
             if json {
                 output.write(result)
             } else {

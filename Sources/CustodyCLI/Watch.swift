@@ -48,7 +48,7 @@ struct Watch: AsyncParsableCommand {
         settings.interval = interval
         let json = self.json
         let watcher = InboxWatcher(ingestor: ingestor, inbox: inboxURL, settings: settings, logger: logger) { result in
-            if result.status == .ingested, let sha = result.sha256,
+            if result.changesFindings, let sha = result.sha256,
                let officers = try? catalog.officers(ofClips: [sha]), !officers.isEmpty {
                 _ = try? catalog.relinkAndRefreshQueue(officers: officers, policy: policy, actor: "watch")
             }

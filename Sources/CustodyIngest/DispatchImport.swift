@@ -58,14 +58,19 @@ public enum DispatchImport {
     }
 
     /// Imports one file. The report says what happened; `officers` are the ones to relink.
-    public static func run(path: String, catalog: Catalog, zone: TimeZone, mapping: Mapping = Mapping(), actor: String = "cli")
-        -> (report: ImportReport, officers: Set<String>)
-    {
+    /// `encoding` nil: detected (`CSVFile`); `window`: the times believed (SPEC §3).
+    public static func run(
+        path: String, catalog: Catalog, zone: TimeZone, mapping: Mapping = Mapping(), encoding: CSVFile.TextEncoding? = nil,
+        window: TimeWindow = TimeWindow(), actor: String = "cli"
+    ) -> (report: ImportReport, officers: Set<String>) {
         var report = ImportReport(file: path)
         do {
-            let times = try TimeReader(zone: zone, formats: mapping.timeFormats)
+            let times = try TimeReader(zone: zone, formats: mapping.timeFormats, window: window)
             let nulls = Set(mapping.nullValues)
-            let rows = try TabularImport.rows(path: path, specs: DispatchRow.columns, mapping: mapping.columns, report: &report) { fields, columns in
+            let rows = try TabularImport.rows(
+                path: path, specs: DispatchRow.columns, mapping: mapping.columns, encoding: encoding, report: &report,
+                key: { "incident_id \($0.incidentID), officer_id \($0.officerID)" }
+            ) { fields, columns in
                 DispatchRow.parse(fields, columns: columns, times: times, nullValues: nulls)
             }
             let upsert = try catalog.upsertDispatch(rows, source: (path as NSString).lastPathComponent, actor: actor)

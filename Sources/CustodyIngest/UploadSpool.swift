@@ -134,7 +134,7 @@ public final class UploadSpool: Sendable {
         case .ingested, .duplicate, .quarantined:
             do {
                 try catalog.finishUpload(id: upload.id, sha256: result.sha256, status: result.status.rawValue, reason: result.reason)
-                if result.status == .ingested, let officer = result.officerID {
+                if result.changesFindings, let officer = result.officerID {
                     try catalog.relinkAndRefreshQueue(officers: [officer], policy: policy, actor: "upload")
                 }
             } catch {

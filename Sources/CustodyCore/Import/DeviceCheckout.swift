@@ -27,10 +27,18 @@ public struct DeviceCheckout: Sendable, Equatable {
         guard let device = columns.value("device_id", in: fields) else { return .failure(.missing("device_id")) }
         guard let officer = columns.value("officer_id", in: fields) else { return .failure(.missing("officer_id")) }
         guard let outText = columns.value("checked_out_at", in: fields) else { return .failure(.missing("checked_out_at")) }
-        guard let out = times.read(outText) else { return .failure(.badTime("checked_out_at", outText)) }
+        let out: Date
+        switch times.read(outText, column: "checked_out_at") {
+        case .success(let t): out = t
+        case .failure(let reason): return .failure(reason)
+        }
         var returned: Date? = nil
         if let text = columns.value("returned_at", in: fields) {
-            guard let t = times.read(text) else { return .failure(.badTime("returned_at", text)) }
+            let t: Date
+            switch times.read(text, column: "returned_at") {
+            case .success(let v): t = v
+            case .failure(let reason): return .failure(reason)
+            }
             guard t >= out else { return .failure(.order("returned_at", "checked_out_at")) }
             returned = t
         }
@@ -43,6 +51,14 @@ public enum RejectionReason: Error, Sendable, Equatable, Hashable, CustomStringC
     case missing(String)
     case badTime(String, String)
     case order(String, String)
+    /// A time outside the plausible window (column, value, the window in words).
+    case implausibleTime(String, String, window: String)
+    /// The record's bytes hold a NUL (the CSV reader would cut the cell there).
+    case nul
+    /// The record has this many fields; the header has `header`.
+    case fieldCount(Int, header: Int)
+    /// The row's key (in words) is also on `lines`; `conflicting` when their values differ.
+    case repeated(String, lines: [Int], conflicting: Bool)
     case other(String)
 
     /// Text without the offending value, for grouping rows that fail the same way.
@@ -51,6 +67,14 @@ public enum RejectionReason: Error, Sendable, Equatable, Hashable, CustomStringC
         case .missing(let column): return "\(column) is missing"
         case .badTime(let column, _): return "\(column) is not a time"
         case .order(let later, let earlier): return "\(later) is before \(earlier)"
+        case .implausibleTime(let column, _, let window): return "\(column) is outside \(window)"
+        case .nul: return "holds a NUL byte (a damaged file, or not text): nothing of the row is imported"
+        case .fieldCount(let count, let header):
+            return count > header ? "has more fields than the header" : "has fewer fields than the header"
+        case .repeated(_, _, let conflicting):
+            return conflicting
+                ? "another row of the file has the same key with different values: none of them is imported"
+                : "repeats an earlier row of the file exactly"
         case .other(let text): return text
         }
     }
@@ -58,6 +82,13 @@ public enum RejectionReason: Error, Sendable, Equatable, Hashable, CustomStringC
     public var description: String {
         switch self {
         case .badTime(let column, let value): return "\(column) '\(value)' is not a time"
+        case .implausibleTime(let column, let value, let window): return "\(column) '\(value)' is outside \(window)"
+        case .fieldCount(let count, let header): return "has \(count) field\(count == 1 ? "" : "s"), the header \(header)"
+        case .repeated(let key, let lines, let conflicting):
+            let on = "line\(lines.count > 1 ? "s" : "") \(lines.map(String.init).joined(separator: ", "))"
+            return conflicting
+                ? "\(key) is also on \(on) with different values: keep the right one and import again"
+                : "repeats \(on) exactly (\(key)); the first is imported"
         default: return group
         }
     }

@@ -57,8 +57,10 @@ public struct DispatchRow: Sendable, Equatable, Hashable {
         var parsed: [String: Date] = [:]
         for column in ["received_at", "dispatched_at", "arrived_at", "cleared_at"] {
             guard let text = value(column) else { continue }
-            guard let date = times.read(text) else { return .failure(.badTime(column, text)) }
-            parsed[column] = date
+            switch times.read(text, column: column) {
+            case .success(let date): parsed[column] = date
+            case .failure(let reason): return .failure(reason)
+            }
         }
         let row = DispatchRow(
             incidentID: incident, officerID: officer, receivedAt: parsed["received_at"],

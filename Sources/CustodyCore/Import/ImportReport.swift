@@ -2,6 +2,8 @@
 /// read, imported, rejected (grouped by reason, with line numbers), new and updated records.
 public struct ImportReport: Sendable {
     public var file: String
+    /// The text encoding the file was read in (detected or named), once it was read.
+    public var encoding: String?
     public var rowsRead = 0
     public var imported = 0
     public var new = 0
@@ -29,7 +31,8 @@ public struct ImportReport: Sendable {
 
     public var human: String {
         if let fileError { return "\(file): nothing imported: \(fileError)" }
-        var text = "\(file): \(rowsRead) rows read, \(imported) imported (\(new) new, \(updated) updated, \(imported - new - updated) unchanged), \(rejected) rejected"
+        let read = encoding.map { $0 == "UTF-8" ? "" : " (\($0))" } ?? ""
+        var text = "\(file): \(rowsRead) rows read\(read), \(imported) imported (\(new) new, \(updated) updated, \(imported - new - updated) unchanged), \(rejected) rejected"
         for (name, value) in extra { text += "\n  \(name): \(value)" }
         if !rejections.isEmpty {
             text += "\n  rejected rows, by reason:"
@@ -49,6 +52,7 @@ extension ImportReport: JSONLineConvertible {
     public var jsonValue: JSONValue {
         var o = JSONObjectBuilder()
         o.add("file", file)
+        o.add("encoding", encoding, null: true)
         o.add("rows", rowsRead)
         o.add("imported", imported)
         o.add("new", new)
