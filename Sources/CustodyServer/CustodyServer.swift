@@ -109,7 +109,7 @@ public struct CustodyServer: Sendable {
     }
 
     func itemID(_ context: CustodyRequestContext) throws -> Int64 {
-        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+        guard let text = try context.path("id"), let id = Int64(text), id > 0 else {
             throw APIError(.badRequest, "The queue item id must be a positive number.")
         }
         return id

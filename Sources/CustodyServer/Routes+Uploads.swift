@@ -224,7 +224,7 @@ extension CustodyServer {
     /// The upload named in the path, if it is the caller's: 404 unknown or cancelled,
     /// 410 expired, 403 someone else's.
     func ownUpload(_ context: CustodyRequestContext, _ user: User) throws -> UploadRecord {
-        guard let id = context.parameters.get("id"), id.count == 32, id.allSatisfy(\.isHexDigit),
+        guard let id = try context.path("id"), id.count == 32, id.allSatisfy(\.isHexDigit),
               let upload = try catalog.upload(id: id), upload.state != .terminated
         else { throw APIError(.notFound, "No such upload.") }
         guard upload.userID == user.id else { throw APIError(.forbidden, "This upload belongs to another account.") }

@@ -91,7 +91,7 @@ extension CustodyServer {
     func pageUser(_ request: Request, _ context: CustodyRequestContext, _ roles: Set<Role>) -> PageAccess {
         guard let user = context.user else {
             let next = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-            return .response(Self.redirect("/login?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/queue")))
+            return .response(Self.redirect("/login?next=" + (next.addingPercentEncoding(withAllowedCharacters: Link.unreserved) ?? "/queue")))
         }
         guard roles.contains(user.role) else {
             let p = page(request, context)
@@ -146,7 +146,7 @@ extension CustodyServer {
             return Self.redirect("/login", cookies: ["\(AuthMiddleware.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"])
         }
         router.get("/lang/{lang}") { request, context in
-            let lang = Language(rawValue: context.parameters.get("lang") ?? "") ?? .zh
+            let lang = Language(rawValue: try context.path("lang") ?? "") ?? .zh
             return Self.redirect(Self.safeNext(request.uri.queryParameters["next"].map(String.init)),
                                  cookies: ["custody_lang=\(lang.rawValue); Path=/; SameSite=Lax; Max-Age=31536000"])
         }
@@ -176,7 +176,7 @@ extension CustodyServer {
             let user: User
             switch pageUser(request, context, Access.read) { case .user(let u): user = u; case .response(let r): return r }
             let p = page(request, context)
-            guard let id = context.parameters.get("incident_id"), let detail = try catalog.incidentDetail(id) else {
+            guard let id = try context.path("incident_id"), let detail = try catalog.incidentDetail(id) else {
                 return render("message", ["heading": "404", "text": p.language["not_found"]], page: p, title: "404", status: .notFound)
             }
             try catalog.audit(actor: user.name, action: "viewed", subject: "incident:\(id)")
@@ -220,8 +220,8 @@ extension CustodyServer {
     /// Where an item is reviewed: its incident page, or its clip page.
     func itemPage(_ id: Int64) throws -> String {
         guard let item = try catalog.reviewItem(id) else { return "/queue" }
-        if let incident = item.incidentID { return "/incidents/\(incident)?item=\(id)" }
-        if let sha = item.clipSHA256 { return "/clips/\(sha)?item=\(id)" }
+        if let incident = item.incidentID { return Link.incident(incident, item: id) }
+        if let sha = item.clipSHA256 { return Link.clip(sha, item: id) }
         return "/queue"
     }
 
