@@ -68,6 +68,7 @@ public struct CustodyServer: Sendable {
         router.middlewares.add(metrics)
         router.middlewares.add(ErrorMiddleware(logger: logger))
         router.middlewares.add(AuthMiddleware(catalog: catalog, cache: tokens))
+        router.middlewares.add(CookieCSRFMiddleware())
         addSystemRoutes(router)
         addSessionRoutes(router)
         addQueueRoutes(router)
