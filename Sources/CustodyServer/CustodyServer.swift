@@ -17,8 +17,17 @@ public struct ServerSettings: Sendable {
     public var sessionLifetime: TimeInterval = 12 * 3600
     /// Largest JSON body accepted (bigger: 413).
     public var maxJSONBody = 64 * 1024
+    /// Largest page form accepted (bigger: a 413 page).
+    public var maxFormBody = 64 * 1024
     /// Failed logins allowed per name in the throttle window.
     public var maxLoginFailures = 5
+    /// Failed logins allowed from one address in the throttle window (then 429).
+    public var maxLoginFailuresPerAddress = 30
+    /// The throttle window.
+    public var loginWindow: TimeInterval = 15 * 60
+    /// A burst of failed sign-ins from one address ends after this long without one; its
+    /// summary audit entry is written then.
+    public var loginBurstQuiet: TimeInterval = 60
     /// Seconds a connection may stay silent, even in the middle of a request body.
     public var idleTimeoutSeconds: Int64 = 60
     /// `custody demo`: adds one-click sign-in links for the demo accounts. Never in production.

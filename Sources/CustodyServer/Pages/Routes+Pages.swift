@@ -100,8 +100,18 @@ extension CustodyServer {
         return .user(user)
     }
 
-    func formBody(_ request: Request) async throws -> [String: [String]] {
-        let buffer = try await request.body.collect(upTo: settings.maxJSONBody)
+    /// The form's fields; a form over `maxFormBody` is answered with a 413 page in the reader's
+    /// language (nothing of it is used).
+    func formBody(_ request: Request, _ context: CustodyRequestContext) async throws -> [String: [String]] {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: settings.maxFormBody)
+        } catch {
+            let p = page(request, context)
+            let text = p.language["form_too_large"].replacingOccurrences(of: "{kb}", with: String(settings.maxFormBody / 1024))
+            throw PageAnswer(response: render("message", ["heading": "413 · \(p.language["too_large_heading"])", "text": text],
+                                              page: p, title: p.language["too_large_heading"], status: .contentTooLarge))
+        }
         return HTML.formFields(String(buffer: buffer))
     }
 
@@ -121,7 +131,7 @@ extension CustodyServer {
             return render("login", ["next": Self.safeNext(request.uri.queryParameters["next"].map(String.init))], page: p, title: p.language["sign_in"])
         }
         router.post("/login") { request, context in
-            let fields = try await formBody(request)
+            let fields = try await formBody(request, context)
             let p = page(request, context)
             let name = fields["username"]?.first ?? "", password = fields["password"]?.first ?? ""
             let next = Self.safeNext(fields["next"]?.first)
@@ -136,7 +146,7 @@ extension CustodyServer {
             return Self.redirect(user.role == .officer && next == "/queue" ? "/my" : next, cookies: [sessionCookie(token)])
         }
         router.post("/logout") { request, context in
-            let fields = try await formBody(request)
+            let fields = try await formBody(request, context)
             try checkCSRF(request, fields)
             if let token = request.cookies[AuthMiddleware.cookieName]?.value {
                 try catalog.revokeToken(token)
@@ -197,7 +207,7 @@ extension CustodyServer {
                 let roles = action == "reopen" ? Access.supervise : Access.review
                 let user: User
                 switch pageUser(request, context, roles) { case .user(let u): user = u; case .response(let r): return r }
-                let fields = try await formBody(request)
+                let fields = try await formBody(request, context)
                 try checkCSRF(request, fields)
                 let id = try itemID(context)
                 switch action {
