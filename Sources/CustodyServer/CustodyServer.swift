@@ -41,7 +41,7 @@ public struct CustodyServer: Sendable {
     public let catalog: Catalog
     public let config: CustodyConfiguration
     public let settings: ServerSettings
-    let throttle: LoginThrottle
+    let throttle: SignInGuard
     let metrics = Metrics()
     let queuePages = PageCache()
     let tokens = TokenCache()
@@ -56,7 +56,9 @@ public struct CustodyServer: Sendable {
         self.catalog = catalog
         self.config = config
         self.settings = settings
-        self.throttle = LoginThrottle(maxFailures: settings.maxLoginFailures)
+        self.throttle = SignInGuard(limits: .init(
+            maxPerName: settings.maxLoginFailures, maxPerAddress: settings.maxLoginFailuresPerAddress,
+            window: settings.loginWindow, quiet: settings.loginBurstQuiet), catalog: catalog)
         self.csrfKeyBytes = Self.loadKey(folder.root.appendingPathComponent(".csrf-key"))
         let naming = (try? FileNameConvention(pattern: config.fileNamePattern, timeZone: config.timeZone))
             ?? (try! FileNameConvention(timeZone: config.timeZone))

@@ -135,10 +135,19 @@ extension CustodyServer {
             let p = page(request, context)
             let name = fields["username"]?.first ?? "", password = fields["password"]?.first ?? ""
             let next = Self.safeNext(fields["next"]?.first)
-            if await throttle.wait(for: name) != nil {
-                return render("login", ["next": next, "flash": p.language["bad_login"]], page: p, title: p.language["sign_in"], status: .tooManyRequests)
+            let address = context.remoteAddress ?? "unknown"
+            if let refusal = try await throttle.check(name: name, address: address) {
+                let key: String
+                switch refusal {
+                case .name: key = "throttled_name"
+                case .address: key = "throttled_address"
+                }
+                let flash = p.language[key].replacingOccurrences(of: "{minutes}", with: String(refusal.minutes))
+                var response = render("login", ["next": next, "flash": flash], page: p, title: p.language["sign_in"], status: .tooManyRequests)
+                response.headers[.retryAfter] = String(refusal.retryAfter)
+                return response
             }
-            guard let user = try await signIn(name: name, password: password) else {
+            guard let user = try await signIn(name: name, password: password, address: address) else {
                 return render("login", ["next": next, "flash": p.language["bad_login"]], page: p, title: p.language["sign_in"], status: .unauthorized)
             }
             let token = try catalog.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime)
@@ -236,16 +245,15 @@ extension CustodyServer {
     }
 
     /// Shared by the password API and the login form: nil on a wrong name or password.
-    func signIn(name: String, password: String) async throws -> User? {
+    func signIn(name: String, password: String, address: String) async throws -> User? {
         let found = try catalog.credentials(name: name)
         let hash = found?.1 ?? "$2b$04$abcdefghijklmnopqrstuu6aZ0Uq1wmPGYOkJ8QeSkX9tG5/5RJzu"
         let valid = await Passwords.verify(password, hash: hash)
         guard let (user, _) = found, valid, user.role != .station else {
-            await throttle.failed(name)
-            try catalog.audit(actor: name, action: "sign-in-failed", subject: "session")
+            try await throttle.failed(name: name, address: address)
             return nil
         }
-        await throttle.succeeded(name)
+        try await throttle.succeeded(name: name, address: address)
         try catalog.audit(actor: user.name, action: "signed-in", subject: "session")
         return user
     }
