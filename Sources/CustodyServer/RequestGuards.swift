@@ -34,10 +34,14 @@ struct CookieCSRFMiddleware: RouterMiddleware {
 
     static func refusal(_ request: Request) -> APIError? {
         let host = (request.head.authority ?? "").lowercased()
+        // Behind a reverse proxy that rewrites Host, the name the browser used. A foreign page
+        // cannot set this header on a request it makes without a CORS preflight.
+        let forwarded = request.headers[HTTPField.Name("X-Forwarded-Host")!].flatMap { $0.split(separator: ",").first }
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         let stated: (header: String, value: String)? =
             request.headers[.origin].map { ("Origin", $0) } ?? request.headers[.referer].map { ("Referer", $0) }
         if let stated {
-            guard let from = origin(of: stated.value), sameHost(from, host) else {
+            guard let from = origin(of: stated.value), sameHost(from, host) || forwarded.map({ sameHost(from, $0) }) == true else {
                 return APIError(.forbidden, "Refused: the request's \(stated.header) (\(stated.value.prefix(100))) is not this server (\(host.isEmpty ? "unknown host" : host)). A change signed in by the session cookie must come from the Custody pages; other programs sign in with a bearer token.")
             }
         }

@@ -44,6 +44,13 @@ import Testing
             #expect(try fx.catalog.reviewItem(b)?.state == "claimed")
 
             // Legitimate: this origin (or none stated) with JSON; and bearer tokens, whatever they send.
+            // Behind a proxy that rewrites Host, the forwarded host counts; a foreign one still does not.
+            var proxied = HostileInput.cookie(fx, "rita")
+            proxied[.contentType] = "application/json"
+            proxied[.origin] = "https://custody.example"
+            proxied[HTTPField.Name("X-Forwarded-Host")!] = "evil.example"
+            #expect(try await client.execute(uri: "/api/queue/\(a)/claim", method: .post, headers: proxied, body: ByteBuffer(string: "{}")).status == .forbidden)
+            #expect(try fx.catalog.reviewItem(a)?.state == "open")
             #expect(try await send("/api/queue/\(a)/claim", "application/json", origin: "http://localhost").status == .ok)
             #expect(try await send("/api/queue/\(b)/verdict", "application/json; charset=utf-8", referer: "http://localhost/queue", body: verdict).status == .ok)
             #expect(try fx.catalog.reviewItem(b)?.state == "closed")
