@@ -25,6 +25,12 @@ public struct APIError: Error, Sendable {
     }
 }
 
+/// A page already rendered for a failure (e.g. a 413 page in the reader's language), thrown
+/// from deep in a page route and answered as it is.
+struct PageAnswer: Error, Sendable {
+    var response: Response
+}
+
 /// Turns every error into SPEC §8's JSON shape: API errors as they are, Hummingbird's HTTP
 /// errors with their status, queue refusals as 404 / 409 / 400, anything else as a 500
 /// whose details go to the log, not to the client.
@@ -36,6 +42,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return JSONResponse.error(error.status, error.message).withHeaders(error.headers)
+        } catch let answer as PageAnswer {
+            return answer.response
         } catch let error as Catalog.QueueError {
             switch error {
             case .notFound: return JSONResponse.error(.notFound, error.description)

@@ -34,29 +34,6 @@ struct AuthMiddleware: RouterMiddleware {
     }
 }
 
-/// Refuses logins for a name after too many failures in a short time.
-actor LoginThrottle {
-    let maxFailures: Int
-    let window: TimeInterval
-    private var failures: [String: [Date]] = [:]
-
-    init(maxFailures: Int = 5, window: TimeInterval = 15 * 60) {
-        self.maxFailures = maxFailures
-        self.window = window
-    }
-
-    /// Seconds to wait before the next try, or nil when a try is allowed.
-    func wait(for name: String, now: Date = Date()) -> TimeInterval? {
-        let recent = (failures[name] ?? []).filter { now.timeIntervalSince($0) < window }
-        failures[name] = recent
-        guard recent.count >= maxFailures, let oldest = recent.first else { return nil }
-        return window - now.timeIntervalSince(oldest)
-    }
-
-    func failed(_ name: String, now: Date = Date()) { failures[name, default: []].append(now) }
-    func succeeded(_ name: String) { failures[name] = nil }
-}
-
 /// bcrypt (hummingbird-auth), run off the event loop: it is deliberately slow.
 public enum Passwords {
     public static func hash(_ password: String, cost: UInt8) async -> String {

@@ -1,15 +1,19 @@
 public import CustodyStore
 public import Hummingbird
+import NIOCore
 
 /// The request context: Hummingbird's core storage plus the signed-in account, if any.
 public struct CustodyRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `AuthMiddleware` from a bearer token or the session cookie.
     public var user: User?
+    /// The peer's IP address (not a forwarded header, which anyone can set); nil in tests.
+    public var remoteAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         user = nil
+        remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The account, or 401 when there is none.

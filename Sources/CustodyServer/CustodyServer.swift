@@ -17,8 +17,17 @@ public struct ServerSettings: Sendable {
     public var sessionLifetime: TimeInterval = 12 * 3600
     /// Largest JSON body accepted (bigger: 413).
     public var maxJSONBody = 64 * 1024
+    /// Largest page form accepted (bigger: a 413 page).
+    public var maxFormBody = 64 * 1024
     /// Failed logins allowed per name in the throttle window.
     public var maxLoginFailures = 5
+    /// Failed logins allowed from one address in the throttle window (then 429).
+    public var maxLoginFailuresPerAddress = 30
+    /// The throttle window.
+    public var loginWindow: TimeInterval = 15 * 60
+    /// A burst of failed sign-ins from one address ends after this long without one; its
+    /// summary audit entry is written then.
+    public var loginBurstQuiet: TimeInterval = 60
     /// Seconds a connection may stay silent, even in the middle of a request body.
     public var idleTimeoutSeconds: Int64 = 60
     /// `custody demo`: adds one-click sign-in links for the demo accounts. Never in production.
@@ -32,7 +41,7 @@ public struct CustodyServer: Sendable {
     public let catalog: Catalog
     public let config: CustodyConfiguration
     public let settings: ServerSettings
-    let throttle: LoginThrottle
+    let throttle: SignInGuard
     let metrics = Metrics()
     let queuePages = PageCache()
     let tokens = TokenCache()
@@ -47,7 +56,9 @@ public struct CustodyServer: Sendable {
         self.catalog = catalog
         self.config = config
         self.settings = settings
-        self.throttle = LoginThrottle(maxFailures: settings.maxLoginFailures)
+        self.throttle = SignInGuard(limits: .init(
+            maxPerName: settings.maxLoginFailures, maxPerAddress: settings.maxLoginFailuresPerAddress,
+            window: settings.loginWindow, quiet: settings.loginBurstQuiet), catalog: catalog)
         self.csrfKeyBytes = Self.loadKey(folder.root.appendingPathComponent(".csrf-key"))
         let naming = (try? FileNameConvention(pattern: config.fileNamePattern, timeZone: config.timeZone))
             ?? (try! FileNameConvention(timeZone: config.timeZone))
@@ -68,6 +79,7 @@ public struct CustodyServer: Sendable {
         router.middlewares.add(metrics)
         router.middlewares.add(ErrorMiddleware(logger: logger))
         router.middlewares.add(AuthMiddleware(catalog: catalog, cache: tokens))
+        router.middlewares.add(CookieCSRFMiddleware())
         addSystemRoutes(router)
         addSessionRoutes(router)
         addQueueRoutes(router)
@@ -109,7 +121,7 @@ public struct CustodyServer: Sendable {
     }
 
     func itemID(_ context: CustodyRequestContext) throws -> Int64 {
-        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+        guard let text = try context.path("id"), let id = Int64(text), id > 0 else {
             throw APIError(.badRequest, "The queue item id must be a positive number.")
         }
         return id

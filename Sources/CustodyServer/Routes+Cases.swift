@@ -8,7 +8,7 @@ extension CustodyServer {
     func addCaseRoutes(_ router: Router<CustodyRequestContext>) {
         router.get("/api/incidents/{incident_id}") { _, context in
             let user = try context.require(Access.read)
-            guard let id = context.parameters.get("incident_id"), let detail = try catalog.incidentDetail(id) else {
+            guard let id = try context.path("incident_id"), let detail = try catalog.incidentDetail(id) else {
                 throw APIError(.notFound, "No incident with that id.")
             }
             try catalog.audit(actor: user.name, action: "viewed", subject: "incident:\(id)")
@@ -45,7 +45,7 @@ extension CustodyServer {
     /// their own (anything else is answered 403, or 404 when it does not exist).
     func clipFor(_ context: CustodyRequestContext) throws -> (User, EvidenceRecord) {
         let user = try context.require(Access.clips)
-        guard let sha = context.parameters.get("sha256"), sha.count == 64, sha.allSatisfy(\.isHexDigit) else {
+        guard let sha = try context.path("sha256"), sha.count == 64, sha.allSatisfy(\.isHexDigit) else {
             throw APIError(.badRequest, "A clip is named by its SHA-256: 64 hexadecimal characters.")
         }
         guard let evidence = try catalog.evidence(sha256: sha.lowercased()) else {

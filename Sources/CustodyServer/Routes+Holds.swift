@@ -30,7 +30,7 @@ extension CustodyServer {
         }
         router.post("/api/holds/{id}/release") { request, context in
             let user = try context.require(Access.holds)
-            guard let id = context.parameters.get("id").flatMap({ Int64($0) }), id > 0 else {
+            guard let id = try context.path("id").flatMap({ Int64($0) }), id > 0 else {
                 throw APIError(.badRequest, "The hold id must be a positive number.")
             }
             guard let reason = try await jsonObject(request)["reason"] as? String else {

@@ -21,15 +21,22 @@ extension CustodyServer {
 
     /// `POST /api/session`: anyone; `DELETE /api/session`: the signed-in account.
     func addSessionRoutes(_ router: Router<CustodyRequestContext>) {
-        router.post("/api/session") { request, _ in
+        router.post("/api/session") { request, context in
             let body = try await jsonObject(request)
             guard let name = body["username"] as? String, let password = body["password"] as? String, !name.isEmpty else {
                 throw APIError(.badRequest, "Send {\"username\": …, \"password\": …}.")
             }
-            if let wait = await throttle.wait(for: name) {
-                throw APIError(.tooManyRequests, "Too many failed sign-ins for \(name); try again in \(Int(wait / 60) + 1) minutes.")
+            let address = context.remoteAddress ?? "unknown"
+            if let refusal = try await throttle.check(name: name, address: address) {
+                let what: String
+                switch refusal {
+                case .name: what = "for \(SignInGuard.storedName(name).name)"
+                case .address: what = "from \(address)"
+                }
+                throw APIError(.tooManyRequests, "Too many failed sign-ins \(what); try again in \(refusal.minutes) minutes.")
+                    .with(.retryAfter, String(refusal.retryAfter))
             }
-            guard let user = try await signIn(name: name, password: password) else {
+            guard let user = try await signIn(name: name, password: password, address: address) else {
                 throw APIError(.unauthorized, "Wrong user name or password.")
             }
             let token = try catalog.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime)

@@ -26,6 +26,7 @@ extension CustodyServer {
         static let uploadMetadata = HTTPField.Name("Upload-Metadata")!
         static let uploadChecksum = HTTPField.Name("Upload-Checksum")!
         static let uploadExpires = HTTPField.Name("Upload-Expires")!
+        static let methodOverride = HTTPField.Name("X-HTTP-Method-Override")!
         static let storedSHA = HTTPField.Name("Custody-SHA256")!
         static let storedStatus = HTTPField.Name("Custody-Status")!
         static let checksumMismatch = HTTPResponse.Status(code: 460, reasonPhrase: "Checksum Mismatch")
@@ -81,50 +82,32 @@ extension CustodyServer {
             return Response(status: .created, headers: headers)
         }
 
-        tus.head("{id}") { request, context in
-            let user = try context.require(Access.upload)
-            try Self.checkVersion(request)
-            var upload = try ownUpload(context, user)
-            // A request cut a moment ago may still be storing what it got: answer after it.
-            guard await uploads.waitUntilIdle(upload.id) else {
-                throw APIError(Tus.locked, "An earlier request is still sending this upload; ask again in a few seconds.")
+        tus.head("{id}") { request, context in try await headUpload(request, context) }
+        tus.patch("{id}") { request, context in try await patchUpload(request, context) }
+        tus.delete("{id}") { request, context in try await deleteUpload(request, context) }
+        // tus core: a client behind a proxy that blocks PATCH (or HEAD, DELETE) sends POST with
+        // X-HTTP-Method-Override, which MUST be treated as that method. The router picks a route
+        // by the real method, so the override is a POST route that hands over to the same code.
+        tus.post("{id}") { request, context in
+            _ = try context.require(Access.upload)
+            let override = request.headers[Tus.methodOverride]?.trimmingCharacters(in: .whitespaces).uppercased()
+            var head = request.head
+            head.headerFields[Tus.methodOverride] = nil
+            switch override {
+            case "PATCH"?:
+                head.method = .patch
+                return try await patchUpload(Request(head: head, body: request.body), context)
+            case "HEAD"?:
+                head.method = .head
+                return try await headUpload(Request(head: head, body: request.body), context)
+            case "DELETE"?:
+                head.method = .delete
+                return try await deleteUpload(Request(head: head, body: request.body), context)
+            case nil:
+                throw APIError(.methodNotAllowed, "POST to an upload needs X-HTTP-Method-Override: PATCH, HEAD or DELETE; send PATCH to add bytes.")
+            case let other?:
+                throw APIError(.badRequest, "X-HTTP-Method-Override must be PATCH, HEAD or DELETE, not '\(other.prefix(20))'.")
             }
-            upload = try ownUpload(context, user)
-            var headers = HTTPFields()
-            headers[Tus.uploadOffset] = String(upload.offset)
-            headers[Tus.uploadLength] = String(upload.length)
-            if !upload.metadata.isEmpty { headers[Tus.uploadMetadata] = upload.metadata }
-            headers[.cacheControl] = "no-store"
-            if upload.state == .receiving {
-                headers[Tus.uploadExpires] = Self.httpDate(upload.updatedAt.addingTimeInterval(config.uploads.expireAfter))
-            }
-            Self.describe(upload, into: &headers)
-            return Response(status: .ok, headers: headers)
-        }
-
-        tus.patch("{id}") { request, context in
-            let user = try context.require(Access.upload)
-            try Self.checkVersion(request)
-            _ = try ownUpload(context, user)
-            _ = await uploads.waitUntilIdle(context.parameters.get("id") ?? "")
-            return try await receive(request, upload: try ownUpload(context, user))
-        }
-
-        tus.delete("{id}") { request, context in
-            let user = try context.require(Access.upload)
-            try Self.checkVersion(request)
-            let upload = try ownUpload(context, user)
-            guard upload.state == .receiving else {
-                throw APIError(.conflict, "This upload is complete and stored as evidence; evidence cannot be deleted.")
-            }
-            do {
-                guard try uploads.terminate(upload, actor: user.name) else {
-                    throw APIError(.conflict, "This upload has just finished or ended.")
-                }
-            } catch is UploadSpool.Busy {
-                throw APIError(Tus.locked, "The upload is receiving bytes right now; try again when that request ends.")
-            }
-            return Response(status: .noContent)
         }
 
         // The account's own uploads, newest first (the "My footage" page polls it).
@@ -133,6 +116,55 @@ extension CustodyServer {
             let list = try catalog.uploads(userID: user.id)
             return JSONResponse.ok(.object([("uploads", .array(list.map(Self.json)))]))
         }
+    }
+
+    /// HEAD: where an upload stands.
+    func headUpload(_ request: Request, _ context: CustodyRequestContext) async throws -> Response {
+        let user = try context.require(Access.upload)
+        try Self.checkVersion(request)
+        var upload = try ownUpload(context, user)
+        // A request cut a moment ago may still be storing what it got: answer after it.
+        guard await uploads.waitUntilIdle(upload.id) else {
+            throw APIError(Tus.locked, "An earlier request is still sending this upload; ask again in a few seconds.")
+        }
+        upload = try ownUpload(context, user)
+        var headers = HTTPFields()
+        headers[Tus.uploadOffset] = String(upload.offset)
+        headers[Tus.uploadLength] = String(upload.length)
+        if !upload.metadata.isEmpty { headers[Tus.uploadMetadata] = upload.metadata }
+        headers[.cacheControl] = "no-store"
+        if upload.state == .receiving {
+            headers[Tus.uploadExpires] = Self.httpDate(upload.updatedAt.addingTimeInterval(config.uploads.expireAfter))
+        }
+        Self.describe(upload, into: &headers)
+        return Response(status: .ok, headers: headers)
+    }
+
+    /// PATCH: the next chunk.
+    func patchUpload(_ request: Request, _ context: CustodyRequestContext) async throws -> Response {
+        let user = try context.require(Access.upload)
+        try Self.checkVersion(request)
+        _ = try ownUpload(context, user)
+        _ = try await uploads.waitUntilIdle(context.path("id") ?? "")
+        return try await receive(request, upload: try ownUpload(context, user))
+    }
+
+    /// DELETE (termination): an unfinished upload and its bytes are removed.
+    func deleteUpload(_ request: Request, _ context: CustodyRequestContext) async throws -> Response {
+        let user = try context.require(Access.upload)
+        try Self.checkVersion(request)
+        let upload = try ownUpload(context, user)
+        guard upload.state == .receiving else {
+            throw APIError(.conflict, "This upload is complete and stored as evidence; evidence cannot be deleted.")
+        }
+        do {
+            guard try uploads.terminate(upload, actor: user.name) else {
+                throw APIError(.conflict, "This upload has just finished or ended.")
+            }
+        } catch is UploadSpool.Busy {
+            throw APIError(Tus.locked, "The upload is receiving bytes right now; try again when that request ends.")
+        }
+        return Response(status: .noContent)
     }
 
     /// PATCH: append the body at the offset, check the chunk's checksum if one was sent, make
@@ -149,7 +181,14 @@ extension CustodyServer {
                 .with(Tus.uploadOffset, String(upload.offset))
         }
         guard upload.state == .receiving else {
-            // Every byte is in already; an empty PATCH at the end is answered, not refused.
+            // Every byte is in already. Bytes beyond Upload-Length are refused (tus: 413), never
+            // dropped and answered as a success; an empty PATCH at the end is answered.
+            if try await Self.carriesBytes(request) {
+                var refusal = APIError(.contentTooLarge, "This upload is already complete (\(upload.length) bytes); the bytes sent go past Upload-Length and none were kept.")
+                    .with(Tus.uploadOffset, String(upload.offset))
+                Self.describe(upload, into: &refusal.headers)
+                throw refusal
+            }
             var headers = HTTPFields()
             headers[Tus.uploadOffset] = String(upload.offset)
             Self.describe(upload, into: &headers)
@@ -221,10 +260,18 @@ extension CustodyServer {
         return Response(status: .noContent, headers: headers)
     }
 
+    /// Whether a request has a body with at least one byte (by Content-Length, or by reading it
+    /// when it is chunked).
+    static func carriesBytes(_ request: Request) async throws -> Bool {
+        if let declared = request.headers[.contentLength].flatMap(Int64.init) { return declared > 0 }
+        for try await buffer in request.body where buffer.readableBytes > 0 { return true }
+        return false
+    }
+
     /// The upload named in the path, if it is the caller's: 404 unknown or cancelled,
     /// 410 expired, 403 someone else's.
     func ownUpload(_ context: CustodyRequestContext, _ user: User) throws -> UploadRecord {
-        guard let id = context.parameters.get("id"), id.count == 32, id.allSatisfy(\.isHexDigit),
+        guard let id = try context.path("id"), id.count == 32, id.allSatisfy(\.isHexDigit),
               let upload = try catalog.upload(id: id), upload.state != .terminated
         else { throw APIError(.notFound, "No such upload.") }
         guard upload.userID == user.id else { throw APIError(.forbidden, "This upload belongs to another account.") }

@@ -27,8 +27,9 @@ struct ServerFixture {
         ("dock", .station, nil),
     ]
 
-    /// `adjust` changes the data folder's settings (e.g. upload limits) before the server starts.
-    init(adjust: (inout CustodyConfiguration) -> Void = { _ in }) async throws {
+    /// `adjust` changes the data folder's settings (e.g. upload limits) before the server starts;
+    /// `tune` the server's.
+    init(adjust: (inout CustodyConfiguration) -> Void = { _ in }, tune: (inout ServerSettings) -> Void = { _ in }) async throws {
         root = try TestEnvironment.temporaryFolder("server")
         folder = try DataFolder(path: root.appendingPathComponent("data").path)
         catalog = try Catalog(path: folder.catalogPath)
@@ -47,6 +48,7 @@ struct ServerFixture {
         try catalog.refreshQueue(sampleShare: 0.5, seed: "test")
         var settings = ServerSettings()
         settings.maxJSONBody = 4096
+        tune(&settings)
         server = CustodyServer(folder: folder, catalog: catalog, config: config, settings: settings)
         let hash = await Passwords.hash(Self.password, cost: 4)
         for (name, role, officer) in Self.accounts {

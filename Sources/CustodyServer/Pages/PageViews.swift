@@ -23,10 +23,10 @@ extension CustodyServer {
                 "officer": item.officerID ?? "—", "occurred": HTML.localTime(item.occurredAt?.timeIntervalSince1970, zone: config.timeZone),
                 "state_label": p.language[item.state], "claimed_by": item.claimedBy ?? "",
                 "can_claim": item.state == "open" && Access.review.contains(user.role),
-                "view_link": (item.incidentID.map { "/incidents/\($0)?item=\(item.id)" } ?? item.clipSHA256.map { "/clips/\($0)?item=\(item.id)" }) ?? "/queue",
+                "view_link": (item.incidentID.map { Link.incident($0, item: item.id) } ?? item.clipSHA256.map { Link.clip($0, item: item.id) }) ?? "/queue",
             ]
-            if let incident = item.incidentID { row["incident_id"] = incident }
-            if item.incidentID == nil, let sha = item.clipSHA256 { row["clip_link"] = sha; row["clip_short"] = String(sha.prefix(12)) }
+            if let incident = item.incidentID { row["incident_id"] = incident; row["incident_link"] = Link.incident(incident, item: item.id) }
+            if item.incidentID == nil, let sha = item.clipSHA256 { row["clip_link"] = Link.clip(sha, item: item.id); row["clip_short"] = String(sha.prefix(12)) }
             if let lease = item.leaseUntil { row["lease"] = HTML.clock(lease.timeIntervalSince1970, zone: config.timeZone) }
             return row
         }
@@ -116,7 +116,7 @@ extension CustodyServer {
             "sha": evidence.sha256, "sha_short": String(evidence.sha256.prefix(16)), "officer": evidence.officerID ?? "—",
             "start": HTML.localTime(evidence.probe.startTime?.timeIntervalSince1970, zone: zone),
             "length": HTML.duration(evidence.probe.duration ?? 0), "integrity": evidence.probe.integrity.rawValue,
-            "incidents": (detail["incidents"]?.arrayValue ?? []).compactMap(\.stringValue), "receipts": receipts,
+            "incidents": (detail["incidents"]?.arrayValue ?? []).compactMap(\.stringValue).map { ["id": $0, "link": Link.incident($0)] }, "receipts": receipts,
             "review": Access.read.contains(user.role) ? try reviewPanel(itemID, p, user) : "",
         ]
         return render("clip", values, page: p, title: p.language["clip"])

@@ -36,7 +36,7 @@ extension CustodyServer {
         }
         router.get("/reports/files/{name}") { _, context in
             _ = try context.require(Access.reports)
-            guard let name = context.parameters.get("name"), let file = Self.reportFile(name),
+            guard let name = try context.path("name"), let file = Self.reportFile(name),
                   let data = FileManager.default.contents(atPath: folder.reports.appendingPathComponent(name).path)
             else { throw APIError(.notFound, "No stored report by that name.") }
             var headers = HTTPFields()
@@ -52,7 +52,7 @@ extension CustodyServer {
         }
         router.get("/api/reports/{period}") { _, context in
             _ = try context.require(Access.reports)
-            guard let text = context.parameters.get("period"), let period = ReportPeriod(text) else {
+            guard let text = try context.path("period"), let period = ReportPeriod(text) else {
                 throw APIError(.badRequest, "A report period is a day (2024-02-14) or an ISO week (2024-W07).")
             }
             return JSONResponse.ok(try catalog.periodReport(period, zone: config.timeZone).jsonValue)

@@ -91,7 +91,7 @@ extension CustodyServer {
     func pageUser(_ request: Request, _ context: CustodyRequestContext, _ roles: Set<Role>) -> PageAccess {
         guard let user = context.user else {
             let next = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-            return .response(Self.redirect("/login?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/queue")))
+            return .response(Self.redirect("/login?next=" + (next.addingPercentEncoding(withAllowedCharacters: Link.unreserved) ?? "/queue")))
         }
         guard roles.contains(user.role) else {
             let p = page(request, context)
@@ -100,8 +100,18 @@ extension CustodyServer {
         return .user(user)
     }
 
-    func formBody(_ request: Request) async throws -> [String: [String]] {
-        let buffer = try await request.body.collect(upTo: settings.maxJSONBody)
+    /// The form's fields; a form over `maxFormBody` is answered with a 413 page in the reader's
+    /// language (nothing of it is used).
+    func formBody(_ request: Request, _ context: CustodyRequestContext) async throws -> [String: [String]] {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: settings.maxFormBody)
+        } catch {
+            let p = page(request, context)
+            let text = p.language["form_too_large"].replacingOccurrences(of: "{kb}", with: String(settings.maxFormBody / 1024))
+            throw PageAnswer(response: render("message", ["heading": "413 · \(p.language["too_large_heading"])", "text": text],
+                                              page: p, title: p.language["too_large_heading"], status: .contentTooLarge))
+        }
         return HTML.formFields(String(buffer: buffer))
     }
 
@@ -121,14 +131,23 @@ extension CustodyServer {
             return render("login", ["next": Self.safeNext(request.uri.queryParameters["next"].map(String.init))], page: p, title: p.language["sign_in"])
         }
         router.post("/login") { request, context in
-            let fields = try await formBody(request)
+            let fields = try await formBody(request, context)
             let p = page(request, context)
             let name = fields["username"]?.first ?? "", password = fields["password"]?.first ?? ""
             let next = Self.safeNext(fields["next"]?.first)
-            if await throttle.wait(for: name) != nil {
-                return render("login", ["next": next, "flash": p.language["bad_login"]], page: p, title: p.language["sign_in"], status: .tooManyRequests)
+            let address = context.remoteAddress ?? "unknown"
+            if let refusal = try await throttle.check(name: name, address: address) {
+                let key: String
+                switch refusal {
+                case .name: key = "throttled_name"
+                case .address: key = "throttled_address"
+                }
+                let flash = p.language[key].replacingOccurrences(of: "{minutes}", with: String(refusal.minutes))
+                var response = render("login", ["next": next, "flash": flash], page: p, title: p.language["sign_in"], status: .tooManyRequests)
+                response.headers[.retryAfter] = String(refusal.retryAfter)
+                return response
             }
-            guard let user = try await signIn(name: name, password: password) else {
+            guard let user = try await signIn(name: name, password: password, address: address) else {
                 return render("login", ["next": next, "flash": p.language["bad_login"]], page: p, title: p.language["sign_in"], status: .unauthorized)
             }
             let token = try catalog.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime)
@@ -136,7 +155,7 @@ extension CustodyServer {
             return Self.redirect(user.role == .officer && next == "/queue" ? "/my" : next, cookies: [sessionCookie(token)])
         }
         router.post("/logout") { request, context in
-            let fields = try await formBody(request)
+            let fields = try await formBody(request, context)
             try checkCSRF(request, fields)
             if let token = request.cookies[AuthMiddleware.cookieName]?.value {
                 try catalog.revokeToken(token)
@@ -146,7 +165,7 @@ extension CustodyServer {
             return Self.redirect("/login", cookies: ["\(AuthMiddleware.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"])
         }
         router.get("/lang/{lang}") { request, context in
-            let lang = Language(rawValue: context.parameters.get("lang") ?? "") ?? .zh
+            let lang = Language(rawValue: try context.path("lang") ?? "") ?? .zh
             return Self.redirect(Self.safeNext(request.uri.queryParameters["next"].map(String.init)),
                                  cookies: ["custody_lang=\(lang.rawValue); Path=/; SameSite=Lax; Max-Age=31536000"])
         }
@@ -176,7 +195,7 @@ extension CustodyServer {
             let user: User
             switch pageUser(request, context, Access.read) { case .user(let u): user = u; case .response(let r): return r }
             let p = page(request, context)
-            guard let id = context.parameters.get("incident_id"), let detail = try catalog.incidentDetail(id) else {
+            guard let id = try context.path("incident_id"), let detail = try catalog.incidentDetail(id) else {
                 return render("message", ["heading": "404", "text": p.language["not_found"]], page: p, title: "404", status: .notFound)
             }
             try catalog.audit(actor: user.name, action: "viewed", subject: "incident:\(id)")
@@ -197,7 +216,7 @@ extension CustodyServer {
                 let roles = action == "reopen" ? Access.supervise : Access.review
                 let user: User
                 switch pageUser(request, context, roles) { case .user(let u): user = u; case .response(let r): return r }
-                let fields = try await formBody(request)
+                let fields = try await formBody(request, context)
                 try checkCSRF(request, fields)
                 let id = try itemID(context)
                 switch action {
@@ -220,22 +239,21 @@ extension CustodyServer {
     /// Where an item is reviewed: its incident page, or its clip page.
     func itemPage(_ id: Int64) throws -> String {
         guard let item = try catalog.reviewItem(id) else { return "/queue" }
-        if let incident = item.incidentID { return "/incidents/\(incident)?item=\(id)" }
-        if let sha = item.clipSHA256 { return "/clips/\(sha)?item=\(id)" }
+        if let incident = item.incidentID { return Link.incident(incident, item: id) }
+        if let sha = item.clipSHA256 { return Link.clip(sha, item: id) }
         return "/queue"
     }
 
     /// Shared by the password API and the login form: nil on a wrong name or password.
-    func signIn(name: String, password: String) async throws -> User? {
+    func signIn(name: String, password: String, address: String) async throws -> User? {
         let found = try catalog.credentials(name: name)
         let hash = found?.1 ?? "$2b$04$abcdefghijklmnopqrstuu6aZ0Uq1wmPGYOkJ8QeSkX9tG5/5RJzu"
         let valid = await Passwords.verify(password, hash: hash)
         guard let (user, _) = found, valid, user.role != .station else {
-            await throttle.failed(name)
-            try catalog.audit(actor: name, action: "sign-in-failed", subject: "session")
+            try await throttle.failed(name: name, address: address)
             return nil
         }
-        await throttle.succeeded(name)
+        try await throttle.succeeded(name: name, address: address)
         try catalog.audit(actor: user.name, action: "signed-in", subject: "session")
         return user
     }

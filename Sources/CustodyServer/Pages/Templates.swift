@@ -77,7 +77,7 @@ enum Templates {
         {{^empty}}<table><thead><tr><th>#</th><th>{{t.reason}}</th><th>{{t.incident}}</th><th>{{t.officer}}</th><th>{{t.occurred}}</th><th>{{t.state}}</th><th>{{t.claimed_by}}</th><th class="noprint">{{t.actions}}</th></tr></thead><tbody>
         {{#items}}<tr>
         <td class="muted">{{id}}</td><td><span class="badge p{{priority}}">{{reason_label}}</span></td>
-        <td>{{#incident_id}}<a href="/incidents/{{incident_id}}?item={{id}}">{{incident_id}}</a>{{/incident_id}}{{#clip_link}}<a href="/clips/{{clip_link}}?item={{id}}" class="mono">{{clip_short}}…</a>{{/clip_link}}</td>
+        <td>{{#incident_id}}<a href="{{incident_link}}">{{incident_id}}</a>{{/incident_id}}{{#clip_link}}<a href="{{clip_link}}" class="mono">{{clip_short}}…</a>{{/clip_link}}</td>
         <td>{{officer}}</td><td>{{occurred}}</td><td>{{state_label}}</td><td>{{claimed_by}}{{#lease}}<div class="muted" style="font-size:12px">{{t.lease_until}} {{lease}}</div>{{/lease}}</td>
         <td class="noprint">{{#can_claim}}<form class="inline" method="post" action="/queue/{{id}}/claim"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="primary">{{t.claim}}</button></form> {{/can_claim}}<a href="{{view_link}}">{{t.view}}</a></td>
         </tr>{{/items}}
@@ -130,7 +130,7 @@ enum Templates {
         <div class="card"><dl class="facts">
         <dt>{{t.officer}}</dt><dd>{{officer}}</dd><dt>{{t.started}}</dt><dd>{{start}}</dd><dt>{{t.duration}}</dt><dd>{{length}}</dd>
         <dt>{{t.integrity}}</dt><dd>{{integrity}}</dd><dt>SHA-256</dt><dd class="mono" style="word-break:break-all">{{sha}}</dd>
-        <dt>{{t.linked_incidents}}</dt><dd>{{#incidents}}<a href="/incidents/{{.}}">{{.}}</a> {{/incidents}}{{^incidents}}—{{/incidents}}</dd></dl></div></div>
+        <dt>{{t.linked_incidents}}</dt><dd>{{#incidents}}<a href="{{link}}">{{id}}</a> {{/incidents}}{{^incidents}}—{{/incidents}}</dd></dl></div></div>
         <div class="card"><h2>{{t.receipts}}</h2><table><thead><tr><th>{{t.received}}</th><th>{{t.original_name}}</th><th></th></tr></thead><tbody>
         {{#receipts}}<tr><td>{{received}}</td><td class="mono">{{name}}</td><td class="muted">{{method}}</td></tr>{{/receipts}}</tbody></table></div>
         <div class="card"><h2>{{t.review}}</h2>{{{review}}}</div>
