@@ -172,8 +172,9 @@ public final class Ingestor: Sendable {
                     try? catalog.removeMove(id: journal)
                 }
             }
-            logger.error("ingest failed", metadata: ["path": "\(display)", "error": "\(error)"])
-            return IngestResult(path: display, status: .failed, sha256: staged.sha256, reason: "\(error)")
+            let reason = StoreFailure.explain(error, folder: folder.root.path)
+            logger.error("ingest failed", metadata: ["path": "\(display)", "error": "\(reason)"])
+            return IngestResult(path: display, status: .failed, sha256: staged.sha256, reason: reason)
         }
     }
 

@@ -29,6 +29,16 @@ final class StagedCopy {
         return Int64(spec.dropFirst("write-after:".count))
     }()
 
+    /// A failed write to staging, in words: a full disk names the folder and what to do.
+    static func writeFailure(_ code: Int32, after bytes: Int64, staging: URL) -> String {
+        let reason = String(cString: strerror(code))
+        if code == ENOSPC || code == EDQUOT {
+            return "the disk holding \(staging.path) is full (\(reason), after \(bytes) bytes): nothing was stored and the source "
+                + "is untouched; free space on that disk (or move the data folder to a larger one), then hand the file in again"
+        }
+        return "write failed after \(bytes) bytes: \(reason)"
+    }
+
     /// Copies `source` into staging. The copy is refused (`retry`) when the source changes
     /// while it is read, when it is no longer the file `expected` (a drop folder's settled
     /// state), or, with `refuseWhileWritten`, while some process still has it open for writing.
@@ -52,6 +62,10 @@ final class StagedCopy {
         }
         let output = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard output >= 0 else {
+            if errno == ENOSPC || errno == EDQUOT { throw Failure(description: Self.writeFailure(errno, after: 0, staging: stagingFolder)) }
+            if errno == EROFS || errno == EACCES {
+                throw Failure(description: "the data folder's staging/ \(stagingFolder.path) cannot be written (\(String(cString: strerror(errno)))): make the data folder writable")
+            }
             throw Failure(description: "cannot create a staging file: \(String(cString: strerror(errno)))")
         }
         _ = flock(output, LOCK_EX)
@@ -99,7 +113,7 @@ final class StagedCopy {
                 let w = write(output, buffer.baseAddress! + written, length)
                 if w < 0 {
                     if errno == EINTR { continue }
-                    throw fail("write failed after \(total + Int64(written)) bytes: \(String(cString: strerror(errno)))")
+                    throw fail(Self.writeFailure(errno, after: total + Int64(written), staging: stagingFolder))
                 }
                 written += w
             }
@@ -107,6 +121,7 @@ final class StagedCopy {
             k ^= 1
         }
         guard fsync(output) == 0 else {
+            if errno == ENOSPC || errno == EDQUOT { throw fail(Self.writeFailure(errno, after: total, staging: stagingFolder)) }
             throw fail("fsync of the staged copy failed: \(String(cString: strerror(errno)))")
         }
         // The copy is the source only if the source stood still while it was read.
