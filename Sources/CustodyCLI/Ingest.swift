@@ -80,7 +80,18 @@ struct Ingest: ParsableCommand {
             counts[status].map { "\($0) \(status.rawValue)" }
         }
         Console.error("custody ingest: \(files.count) file(s): " + (summary.isEmpty ? "nothing to do" : summary.joined(separator: ", ")))
-        try context.relink(try context.catalog.officers(ofClips: stored))
+        // Stored is stored: a failed relink is said as such, not as a failed hand-in.
+        do {
+            if ProcessInfo.processInfo.environment["CUSTODY_FAILPOINT"] == "relink-fails" {
+                throw StoreFailure(code: .diskFull, path: context.folder.root.path, detail: "injected fault")
+            }
+            try context.relink(try context.catalog.officers(ofClips: stored))
+        } catch {
+            Console.error(
+                "custody ingest: the \(stored.count) file(s) ingested above are stored, but linking them to calls failed "
+                    + "(\(StoreFailure.explain(error, folder: context.folder.root.path))); the links and findings will be made by "
+                    + "the next `custody link` or nightly `custody audit`; run `custody link` once the cause is fixed")
+        }
         if (counts[.failed] ?? 0) > 0 || missing {
             throw ExitCode(1)
         }
@@ -94,7 +105,7 @@ enum Reconcile {
         Console.error(
             "custody: start-up reconciliation finished \(report.finished) interrupted hand-in(s), "
                 + "dropped \(report.abandoned), put back \(report.restored) moved source(s), swept \(report.sweptStaging) staging file(s), "
-                + "re-catalogued \(report.recatalogued) stored file(s)")
+                + "found \(report.orphans) stored file(s) without a catalog row")
         for problem in report.problems {
             Console.error("custody: \(problem)")
         }

@@ -19,27 +19,10 @@ struct DataOptions: ParsableArguments {
         }
     }
 
-    /// The data folder, its catalog and its configuration (`--tz` overrides the zone).
+    /// The data folder, its catalog and its configuration (`--tz` overrides the zone), for a
+    /// command that writes (see `open(_:)` in DataFolderGate.swift).
     func open() throws -> Context {
-        let path = DataFolder.resolve(data)
-        let folder: DataFolder
-        let catalog: Catalog
-        do {
-            folder = try DataFolder(path: path)
-            catalog = try Catalog(path: folder.catalogPath)
-        } catch {
-            Console.error("custody: cannot open the data folder \(path): \(error)")
-            throw ExitCode(1)
-        }
-        var config: CustodyConfiguration
-        do {
-            config = try ConfigFile.loadOrCreate(path: folder.configPath)
-        } catch {
-            Console.error("custody: \(error.description)")
-            throw ExitCode(1)
-        }
-        if let tz, let zone = TimeZone(identifier: tz) { config.timeZone = zone }
-        return Context(folder: folder, catalog: catalog, config: config)
+        try open(.write)
     }
 }
 

@@ -7,10 +7,19 @@ import Glibc
 
 /// The drop-folder daemon: ingests every file that lands complete in the inbox.
 ///
-/// A file is taken once its size and modification time have stayed the same for `settle`
-/// seconds; names ending `.part`/`.tmp` and hidden files are ignored, so a docking station
-/// that writes under a temporary name and renames at the end is picked up at the rename.
-/// Files are moved out of the inbox into the vault (or quarantine). On graceful shutdown
+/// The drop-folder protocol, so that a file still being written is never sealed:
+/// - names a writer uses while it writes (`.part`, `.tmp`, `.crdownload`, hidden, `~`; see
+///   `SourceWalker.isIgnorableName`) are ignored: a station that writes under a temporary
+///   name and renames at the end is picked up at the rename;
+/// - a file is taken once its inode, size and modification time have stayed the same for
+///   `settle` seconds *and* no process has it open for writing (asked of the kernel with a
+///   read lease, where the file system allows one), so a slow copy that pauses longer than
+///   the settle time is waited for;
+/// - it is sealed by a copy into staging (a new inode: later writes can never reach the vault
+///   file), hashed in the same pass, and the copy is thrown away if the source changed
+///   meanwhile; the stored file is read-only;
+/// - the inbox file is removed only once the vault file and its catalog row are durable, and
+///   only if it is still the file that was copied. On graceful shutdown
 /// (SIGTERM) no new file is started and the ones in flight are finished before `run` returns.
 public struct InboxWatcher: Service {
     public struct Settings: Sendable {
@@ -34,11 +43,7 @@ public struct InboxWatcher: Service {
         self.report = report
     }
 
-    struct Observation: Equatable {
-        var size: Int64
-        var mtimeSeconds: Int
-        var mtimeNanos: Int
-    }
+    typealias Observation = SourceState
 
     public func run() async throws {
         logger.info("watching", metadata: ["inbox": "\(inbox.path)"])
@@ -52,7 +57,12 @@ public struct InboxWatcher: Service {
                 guard let observation = Self.observe(file) else { continue }
                 if failed[file] == observation { continue }  // failed before and unchanged since
                 if let previous = seen[file], previous.observation == observation {
-                    if now.timeIntervalSince(previous.since) >= settings.settle { ready.append(file) }
+                    guard now.timeIntervalSince(previous.since) >= settings.settle else { continue }
+                    if WriterProbe.hasWriter(file) == true {
+                        seen[file] = (observation, now)  // a writer that only paused: wait again
+                        continue
+                    }
+                    ready.append(file)
                 } else {
                     seen[file] = (observation, now)
                 }
@@ -66,9 +76,10 @@ public struct InboxWatcher: Service {
             while index < ready.count && !Task.isShuttingDownGracefully {
                 let batch = Array(ready[index..<min(index + settings.width, ready.count)])
                 index += batch.count
-                let results = await ingest(batch)
+                let results = await ingest(batch.map { ($0, seen[$0]?.observation) })
                 for (file, result) in zip(batch, results) {
                     seen[file] = nil
+                    if result.unsettled { continue }  // still being written: it settles again first
                     if result.status == .failed, let observation = Self.observe(file) {
                         failed[file] = observation
                     }
@@ -83,14 +94,15 @@ public struct InboxWatcher: Service {
     }
 
     /// Runs the blocking ingests on their own threads, off the cooperative pool.
-    private func ingest(_ batch: [RawPath]) async -> [IngestResult] {
+    private func ingest(_ batch: [(RawPath, Observation?)]) async -> [IngestResult] {
         let ingestor = self.ingestor
         return await withTaskGroup(of: (Int, IngestResult).self) { group in
-            for (i, file) in batch.enumerated() {
+            for (i, (file, settled)) in batch.enumerated() {
                 group.addTask {
                     await withCheckedContinuation { continuation in
                         Thread.detachNewThread {
-                            let request = IngestRequest(source: file, move: true, method: "watch", handedInBy: "watch")
+                            var request = IngestRequest(source: file, move: true, method: "watch", handedInBy: "watch")
+                            request.settled = settled
                             continuation.resume(returning: (i, ingestor.ingest(request)))
                         }
                     }
@@ -103,8 +115,6 @@ public struct InboxWatcher: Service {
     }
 
     static func observe(_ file: RawPath) -> Observation? {
-        var st = stat()
-        guard file.withCString({ stat($0, &st) }) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return Observation(size: Int64(st.st_size), mtimeSeconds: st.st_mtim.tv_sec, mtimeNanos: st.st_mtim.tv_nsec)
+        SourceState.of(file)
     }
 }

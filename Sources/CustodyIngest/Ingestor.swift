@@ -20,6 +20,11 @@ public struct IngestRequest: Sendable {
     public var handedInBy: String
     /// The name the file had where it came from, when its path here is not it (uploads).
     public var originalName: String?
+    /// Set for a drop-folder file: how it stood when it settled. Such a file is always sealed
+    /// by a copy (a new inode, so a writer that resumes can never reach the vault file), is
+    /// not taken while a process has it open for writing or once it differs from this state,
+    /// and is removed from the inbox only after the vault file and its row are durable.
+    public var settled: SourceState?
 
     public init(source: RawPath, officer: String? = nil, device: String? = nil, receivedAt: Date? = nil,
                 move: Bool = false, method: String = "ingest", handedInBy: String = "cli", originalName: String? = nil) {
@@ -44,6 +49,9 @@ public struct IngestResult: Sendable, JSONLineConvertible {
     public var size: Int64?
     public var officerID: String?
     public var reason: String?
+    /// Nothing was stored because the source was still being written (a drop folder takes it
+    /// again once it settles); not a failure of the file.
+    public var unsettled = false
 
     public var jsonValue: JSONValue {
         var o = JSONObjectBuilder()
@@ -84,17 +92,25 @@ public final class Ingestor: Sendable {
         var staged: StagedCopy
         var journal: Int64? = nil
         do {
-            if request.move, let moved = try StagedCopy.moving(
-                source: request.source, stagingFolder: folder.staging, catalog: catalog,
+            if request.move, request.settled == nil, let moved = try StagedCopy.moving(
+                source: request.source, stagingFolder: folder.staging, inbox: folder.inbox, catalog: catalog,
                 alongside: { path, modified in early.value = inspector.inspect(path: path, originalName: originalName, modified: modified) })
             {
                 (staged, journal) = moved
             } else {
-                staged = try StagedCopy(source: request.source, stagingFolder: folder.staging)
+                staged = try StagedCopy(
+                    source: request.source, stagingFolder: folder.staging, expected: request.settled,
+                    refuseWhileWritten: request.settled != nil)
             }
         } catch {
-            logger.warning("not stored", metadata: ["path": "\(display)", "reason": "\(error.description)"])
-            return IngestResult(path: display, status: .failed, reason: error.description)
+            if error.retry {
+                logger.info("not yet complete", metadata: ["path": "\(display)", "reason": "\(error.description)"])
+            } else {
+                logger.warning("not stored", metadata: ["path": "\(display)", "reason": "\(error.description)"])
+            }
+            var result = IngestResult(path: display, status: .failed, reason: error.description)
+            result.unsettled = error.retry
+            return result
         }
         defer { staged.release() }
         let now = Date()
@@ -108,7 +124,7 @@ public final class Ingestor: Sendable {
                 staged.discard()
                 receipt.duplicate = true
                 try catalog.record(evidence: existing, receipt: receipt, actor: request.handedInBy, moveID: journal)
-                try removeSourceIfCopied(request, moved: journal != nil)
+                removeSourceIfCopied(request, staged: staged, moved: journal != nil)
                 return IngestResult(path: display, status: .duplicate, sha256: staged.sha256, size: staged.size, officerID: existing.officerID)
             }
 
@@ -141,7 +157,7 @@ public final class Ingestor: Sendable {
                 try writeQuarantineNote(destination, reason: reason ?? "unreadable", original: display)
             }
             let recorded = try catalog.record(evidence: evidence, receipt: receipt, actor: request.handedInBy, pendingID: pendingID, moveID: journal)
-            try removeSourceIfCopied(request, moved: journal != nil)
+            removeSourceIfCopied(request, staged: staged, moved: journal != nil)
             if recorded == .duplicate {
                 return IngestResult(path: display, status: .duplicate, sha256: staged.sha256, size: staged.size, officerID: officer)
             }
@@ -156,8 +172,9 @@ public final class Ingestor: Sendable {
                     try? catalog.removeMove(id: journal)
                 }
             }
-            logger.error("ingest failed", metadata: ["path": "\(display)", "error": "\(error)"])
-            return IngestResult(path: display, status: .failed, sha256: staged.sha256, reason: "\(error)")
+            let reason = StoreFailure.explain(error, folder: folder.root.path)
+            logger.error("ingest failed", metadata: ["path": "\(display)", "error": "\(reason)"])
+            return IngestResult(path: display, status: .failed, sha256: staged.sha256, reason: reason)
         }
     }
 
@@ -173,10 +190,18 @@ public final class Ingestor: Sendable {
         return (nil, nil)
     }
 
-    /// With --move, a copied source is removed once stored. A renamed one is gone already,
-    /// and whatever now has its name is somebody else's file.
-    private func removeSourceIfCopied(_ request: IngestRequest, moved: Bool) throws {
+    /// With --move (and from a drop folder), a copied source is removed once stored, and only
+    /// while its name still holds the very file that was copied, unchanged and (from a drop
+    /// folder) not open for writing: otherwise it is left for the next hand-in. A renamed one
+    /// is gone already, and whatever now has its name is somebody else's file.
+    private func removeSourceIfCopied(_ request: IngestRequest, staged: StagedCopy, moved: Bool) {
         guard request.move, !moved else { return }
+        guard let copied = staged.sourceState, let now = SourceState.of(request.source), now.sameContent(as: copied),
+              request.settled == nil || WriterProbe.hasWriter(request.source) != true
+        else {
+            logger.warning("source changed after it was stored; left in place", metadata: ["path": "\(request.source.display)"])
+            return
+        }
         _ = request.source.withCString { unlink($0) }
     }
 

@@ -57,6 +57,20 @@ public struct RawPath: Sendable, Hashable {
         }
     }
 
+    /// This path made absolute against the current folder (no symlink resolved, the file need
+    /// not exist); nil when the current folder cannot be told.
+    func absolute() -> RawPath? {
+        if bytes.first == UInt8(ascii: "/") { return self }
+        guard let cwd = getcwd(nil, 0) else { return nil }
+        defer { free(cwd) }
+        let base = Array(UnsafeBufferPointer(start: UnsafeRawPointer(cwd).assumingMemoryBound(to: UInt8.self), count: strlen(cwd)))
+        var relative = bytes[...]
+        while relative.starts(with: [UInt8(ascii: "."), UInt8(ascii: "/")]) { relative = relative.dropFirst(2) }
+        return RawPath(bytes: base).appending(Array(relative))
+    }
+
+    var isAbsolute: Bool { bytes.first == UInt8(ascii: "/") }
+
     /// The canonical absolute path (symlinks resolved), nil when it does not exist.
     func resolved() -> RawPath? {
         withCString { pointer in

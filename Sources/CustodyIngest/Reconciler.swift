@@ -1,12 +1,13 @@
-import CustodyStore
+public import CustodyStore
 import CustodyCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Start-up reconciliation: finishes hand-ins a crash interrupted, sweeps abandoned staging
-/// files, and re-catalogues vault files that have no row.
+/// Start-up reconciliation: finishes hand-ins a crash interrupted, puts moved sources back and
+/// sweeps abandoned staging files. Vault files that have no row are *counted*, never silently
+/// re-catalogued: that is `custody recover --from-vault`, explicit and audited.
 public struct ReconcileReport: Sendable, Equatable {
     public var finished = 0
     public var abandoned = 0
@@ -14,9 +15,11 @@ public struct ReconcileReport: Sendable, Equatable {
     public var recatalogued = 0
     /// Moved sources put back where they were.
     public var restored = 0
+    /// Stored files (vault or quarantine) that no catalog row accounts for.
+    public var orphans = 0
     public var problems: [String] = []
 
-    public var isEmpty: Bool { finished + abandoned + sweptStaging + recatalogued + restored == 0 && problems.isEmpty }
+    public var isEmpty: Bool { finished + abandoned + sweptStaging + recatalogued + restored + orphans == 0 && problems.isEmpty }
 }
 
 extension Ingestor {
@@ -68,6 +71,14 @@ extension Ingestor {
                     continue  // journalled for the vault above; it will be finished there
                 }
                 var destination = RawPath(bytes: move.sourcePath)
+                guard destination.isAbsolute else {
+                    // Journalled by an older version as typed: relative to a folder no longer known.
+                    report.problems.append(
+                        "\(move.stagedPath) was moved from \(destination.display), a path relative to a folder that is not recorded; "
+                            + "left in staging: move it back by hand")
+                    keep.insert(move.stagedPath)
+                    continue
+                }
                 if destination.withCString({ access($0, F_OK) }) == 0 {
                     // Something new has the old name: keep both.
                     destination = RawPath(bytes: move.sourcePath + Array(".custody-restored-\(move.id)".utf8))
@@ -91,6 +102,33 @@ extension Ingestor {
             if unlink(path) == 0 { report.sweptStaging += 1 }
         }
 
+        report.orphans = try orphans().count
+        if report.orphans > 0 {
+            report.problems.append(
+                "\(report.orphans) stored file(s) have no catalog row: `custody verify` names them; restore the catalog from a backup, "
+                    + "or catalogue them with `custody recover --from-vault` (audited)")
+        }
+        return report
+    }
+
+    /// Stored files (relative paths) that no catalog row names.
+    public func orphans() throws -> [String] {
+        let known = Set(try catalog.allEvidence().map(\.storedPath))
+        return folder.storedFiles().filter { !known.contains($0) }
+    }
+
+    /// Files in `staging/` no live process holds: hand-ins a crash or a kill interrupted.
+    public static func strandedStagingFiles(in folder: DataFolder) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.staging.path)) ?? []
+        return names.sorted().filter { !StagedCopy.isHeldByAnotherProcess(folder.staging.appendingPathComponent($0).path) }
+    }
+
+    /// `custody recover --from-vault`: catalogues every stored file that has no row (re-hashed,
+    /// re-probed; a file whose content does not match its name is left and named). Each gets a
+    /// receipt of method `recover` dated when the vault file was sealed (its status-change
+    /// time, the best evidence left of when it was received). The caller audits the rebuild.
+    public func recoverFromVault() throws -> ReconcileReport {
+        var report = ReconcileReport()
         report.recatalogued += try recatalogue(folder.vault, location: .vault, into: &report)
         report.recatalogued += try recatalogue(folder.quarantine, location: .quarantine, into: &report)
         return report
@@ -102,7 +140,10 @@ extension Ingestor {
         for file in Self.storedFiles(under: base) {
             let name = file.lastPathComponent
             let sha = String(name.prefix(64))
-            guard sha.count == 64, sha.allSatisfy(\.isHexDigit) else { continue }
+            guard sha.count == 64, sha.allSatisfy(\.isHexDigit) else {
+                report.problems.append("\(relative(file)) is not named by a SHA-256; left as it is")
+                continue
+            }
             if try catalog.evidence(sha256: sha) != nil { continue }
             guard let hashed = try? FileHasher.sha256(path: file.path), hashed.sha256 == sha else {
                 report.problems.append("\(relative(file)) is not catalogued and its content does not match its name")
@@ -114,14 +155,22 @@ extension Ingestor {
             let ext = file.pathExtension
             let evidence = EvidenceRecord(
                 sha256: sha, size: hashed.size, ext: ext, location: location, storedPath: relative(file),
-                quarantineReason: location == .quarantine ? (probe.error ?? "unreadable") : nil, probe: probe, storedAt: Date())
+                quarantineReason: location == .quarantine ? (probe.error ?? "unreadable") : nil, probe: probe, storedAt: Self.sealedAt(file))
+            let sealed = Self.sealedAt(file)
             let receipt = ReceiptRecord(
-                sha256: sha, receivedAt: Date(), recordedAt: Date(), method: "reconcile", originalName: name,
-                sourcePath: relative(file), handedInBy: "reconcile")
-            try catalog.record(evidence: evidence, receipt: receipt, actor: "reconcile")
+                sha256: sha, receivedAt: sealed, recordedAt: Date(), method: "recover", originalName: name,
+                sourcePath: relative(file), handedInBy: "recover")
+            try catalog.record(evidence: evidence, receipt: receipt, actor: "recover")
             count += 1
         }
         return count
+    }
+
+    /// When a vault file was sealed: its last status change (the chmod and rename of sealing).
+    static func sealedAt(_ file: URL) -> Date {
+        var st = stat()
+        guard stat(file.path, &st) == 0 else { return Date() }
+        return Date(timeIntervalSince1970: Double(st.st_ctim.tv_sec) + Double(st.st_ctim.tv_nsec) / 1e9)
     }
 
     /// Every stored original under `base` (sidecar notes left out), in path order.

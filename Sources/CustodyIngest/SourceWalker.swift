@@ -4,7 +4,8 @@ import Glibc
 #endif
 
 /// Finds the files to ingest under the paths given: files as named, folders walked in name
-/// order. Hidden files and names ending `.part`/`.tmp` are skipped; symlinks are followed
+/// order. Hidden files and names that writers use while a file is incomplete (`.part`, `.tmp`,
+/// `.crdownload`, `.partial`, `.download`, `~` at either end) are skipped; symlinks are followed
 /// only when they stay inside the folder given; a folder reached twice (a symlink loop) is
 /// walked once. Every skip that a person should know about is reported.
 public struct SourceWalker {
@@ -15,9 +16,9 @@ public struct SourceWalker {
 
     public static func isIgnorableName(_ name: [UInt8]) -> Bool {
         guard let first = name.first else { return true }
-        if first == UInt8(ascii: ".") { return true }
+        if first == UInt8(ascii: ".") || first == UInt8(ascii: "~") || name.last == UInt8(ascii: "~") { return true }
         let lower = String(decoding: name, as: UTF8.self).lowercased()
-        return lower.hasSuffix(".part") || lower.hasSuffix(".tmp") || lower.hasSuffix(".crdownload")
+        return [".part", ".tmp", ".crdownload", ".partial", ".download"].contains { lower.hasSuffix($0) }
     }
 
     public static func expand(_ paths: [RawPath]) -> Listing {

@@ -13,10 +13,14 @@ final class StagedCopy {
     let size: Int64
     /// The source's modification time (the last-resort start time).
     let sourceModified: Date
+    /// The source as it stood when copied: removing it later is safe only while it still is.
+    let sourceState: SourceState?
     private var fd: Int32
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
+        /// The source was still being written: nothing was stored; take it again once it is complete.
+        var retry = false
     }
 
     /// Test hook: fail a write once this many bytes have been copied (CUSTODY_FAILPOINT=write-after:N).
@@ -25,7 +29,20 @@ final class StagedCopy {
         return Int64(spec.dropFirst("write-after:".count))
     }()
 
-    init(source: RawPath, stagingFolder: URL) throws(Failure) {
+    /// A failed write to staging, in words: a full disk names the folder and what to do.
+    static func writeFailure(_ code: Int32, after bytes: Int64, staging: URL) -> String {
+        let reason = String(cString: strerror(code))
+        if code == ENOSPC || code == EDQUOT {
+            return "the disk holding \(staging.path) is full (\(reason), after \(bytes) bytes): nothing was stored and the source "
+                + "is untouched; free space on that disk (or move the data folder to a larger one), then hand the file in again"
+        }
+        return "write failed after \(bytes) bytes: \(reason)"
+    }
+
+    /// Copies `source` into staging. The copy is refused (`retry`) when the source changes
+    /// while it is read, when it is no longer the file `expected` (a drop folder's settled
+    /// state), or, with `refuseWhileWritten`, while some process still has it open for writing.
+    init(source: RawPath, stagingFolder: URL, expected: SourceState? = nil, refuseWhileWritten: Bool = false) throws(Failure) {
         let target = stagingFolder.appendingPathComponent("\(UUID().uuidString).part").path
         let input = source.withCString { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
         guard input >= 0 else {
@@ -36,8 +53,19 @@ final class StagedCopy {
         guard fstat(input, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
             throw Failure(description: "not a regular file")
         }
+        let before = SourceState(st)
+        if let expected, !before.sameContent(as: expected) {
+            throw Failure(description: "it changed after it settled (still being written?); left in place to be taken once it is complete", retry: true)
+        }
+        if refuseWhileWritten, WriterProbe.hasWriter(fileDescriptor: input) == true {
+            throw Failure(description: "another program still has it open for writing; left in place to be taken once it is complete", retry: true)
+        }
         let output = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard output >= 0 else {
+            if errno == ENOSPC || errno == EDQUOT { throw Failure(description: Self.writeFailure(errno, after: 0, staging: stagingFolder)) }
+            if errno == EROFS || errno == EACCES {
+                throw Failure(description: "the data folder's staging/ \(stagingFolder.path) cannot be written (\(String(cString: strerror(errno)))): make the data folder writable")
+            }
             throw Failure(description: "cannot create a staging file: \(String(cString: strerror(errno)))")
         }
         _ = flock(output, LOCK_EX)
@@ -85,7 +113,7 @@ final class StagedCopy {
                 let w = write(output, buffer.baseAddress! + written, length)
                 if w < 0 {
                     if errno == EINTR { continue }
-                    throw fail("write failed after \(total + Int64(written)) bytes: \(String(cString: strerror(errno)))")
+                    throw fail(Self.writeFailure(errno, after: total + Int64(written), staging: stagingFolder))
                 }
                 written += w
             }
@@ -93,9 +121,22 @@ final class StagedCopy {
             k ^= 1
         }
         guard fsync(output) == 0 else {
+            if errno == ENOSPC || errno == EDQUOT { throw fail(Self.writeFailure(errno, after: total, staging: stagingFolder)) }
             throw fail("fsync of the staged copy failed: \(String(cString: strerror(errno)))")
         }
+        // The copy is the source only if the source stood still while it was read.
+        guard let after = SourceState.of(fileDescriptor: input), after.sameContent(as: before), total == before.size else {
+            var failure = fail("it changed while it was being copied (still being written?); nothing was stored, the file is left in place to be taken once it is complete")
+            failure.retry = true
+            throw failure
+        }
+        if refuseWhileWritten, WriterProbe.hasWriter(fileDescriptor: input) == true {
+            var failure = fail("another program opened it for writing while it was being copied; nothing was stored, the file is left in place")
+            failure.retry = true
+            throw failure
+        }
         path = target
+        sourceState = before
         sourceModified = Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
         sha256 = hashing.finish()
         size = total
@@ -105,6 +146,7 @@ final class StagedCopy {
     /// Takes over a file already in staging (a moved source), its lock held through `fd`.
     init(adopting path: String, fd: Int32, sha256: String, size: Int64, modified: Date) {
         self.path = path
+        self.sourceState = nil
         self.fd = fd
         self.sha256 = sha256
         self.size = size

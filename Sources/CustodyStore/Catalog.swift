@@ -21,6 +21,12 @@ public final class Catalog: Sendable {
         try Self.migrator.migrate(writer)
     }
 
+    /// Over an already opened database (read-only opening).
+    init(writer: any DatabaseWriter) {
+        lockPath = nil
+        self.writer = writer
+    }
+
     /// An in-memory catalog with the real schema, for tests.
     public init(inMemory: Void = ()) throws {
         lockPath = nil

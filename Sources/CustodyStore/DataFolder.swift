@@ -1,4 +1,7 @@
 public import Foundation
+#if canImport(Glibc)
+internal import Glibc
+#endif
 
 /// The layout of a Custody data folder (DESIGN.md "Data folder"). Creating one makes the
 /// sub-folders that are missing; nothing existing is touched.
@@ -15,12 +18,51 @@ public struct DataFolder: Sendable {
     public var uploads: URL { root.appendingPathComponent("uploads") }
     public var configPath: String { root.appendingPathComponent("config.toml").path }
 
-    /// Opens (creating if needed) the folder at `path`.
+    /// Opens (creating if needed) the folder at `path`. A folder that exists but cannot be
+    /// written is a `StoreFailure` (read-only), not a file-system error.
     public init(path: String) throws {
         root = URL(fileURLWithPath: path).standardizedFileURL
-        for folder in [root, vault, quarantine, staging, inbox, reports, uploads] {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        if FileManager.default.fileExists(atPath: root.path) && !StoreFailure.isWritable(root.path) {
+            throw StoreFailure(code: .readOnly, path: root.path, detail: String(cString: strerror(EROFS)))
         }
+        for folder in [root, vault, quarantine, staging, inbox, reports, uploads] {
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                let code = Int32((error as NSError).userInfo[NSUnderlyingErrorKey].map { ($0 as! NSError).code } ?? 0)
+                if code == ENOSPC || code == EDQUOT {
+                    throw StoreFailure(code: .diskFull, path: root.path, detail: "cannot create \(folder.path)")
+                }
+                throw error
+            }
+        }
+    }
+
+    /// The folder at `path` as it is, nothing created (reading an archive copy).
+    public init(existing path: String) {
+        root = URL(fileURLWithPath: path).standardizedFileURL
+    }
+
+    public var hasCatalog: Bool { FileManager.default.fileExists(atPath: catalogPath) }
+
+    /// `reports/chain-anchors.jsonl`: the audit chain's heads, written outside the catalog.
+    public var anchorsFile: URL { reports.appendingPathComponent(ChainAnchor.fileName) }
+
+    /// Every stored original under vault/ and quarantine/ (sidecar notes left out), as paths
+    /// relative to the root (`vault/ab/cd/<sha256>.<ext>`), in path order.
+    public func storedFiles() -> [String] {
+        var files: [String] = []
+        for base in [vault, quarantine] {
+            guard let enumerator = FileManager.default.enumerator(atPath: base.path) else { continue }
+            while let relative = enumerator.nextObject() as? String {
+                guard !relative.hasSuffix(".reason.txt") else { continue }
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: base.appendingPathComponent(relative).path, isDirectory: &isDir), !isDir.boolValue {
+                    files.append(base.lastPathComponent + "/" + relative)
+                }
+            }
+        }
+        return files.sorted()
     }
 
     /// `--data DIR`, else `$CUSTODY_DATA`, else `./custody-data` (SPEC §1).

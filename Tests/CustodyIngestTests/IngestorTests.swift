@@ -217,7 +217,7 @@ struct Workspace {
         try FileManager.default.createDirectory(at: final.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: clip, to: final)
         let probe = ProbeRecord(path: clip.path, size: 30880, sha256: sha, integrity: .ok)
-        let evidence = EvidenceRecord(sha256: sha, size: 30880, ext: "mp4", location: .vault, storedPath: "vault/x", quarantineReason: nil, probe: probe, storedAt: Date())
+        let evidence = EvidenceRecord(sha256: sha, size: 30880, ext: "mp4", location: .vault, storedPath: String(final.path.dropFirst(ws.folder.root.path.count + 1)), quarantineReason: nil, probe: probe, storedAt: Date())
         let receipt = ReceiptRecord(sha256: sha, receivedAt: Date(), recordedAt: Date(), method: "ingest", originalName: clip.lastPathComponent, sourcePath: clip.path, handedInBy: "cli")
         let encoder = JSONEncoder()
         _ = try ws.catalog.addPending(PendingIngest(
@@ -237,7 +237,7 @@ struct Workspace {
         #expect(try ws.ingestor.reconcile().isEmpty)
     }
 
-    @Test func aVaultFileWithoutARowIsRecatalogued() throws {
+    @Test func aVaultFileWithoutARowIsReportedNotSilentlyRecataloguedAndRecoveryCataloguesIt() throws {
         let ws = try Workspace()
         defer { ws.cleanUp() }
         let clip = TestEnvironment.footage.appendingPathComponent("J0034567_034567_20240214093900_0001.mp4")
@@ -245,10 +245,19 @@ struct Workspace {
         let final = ws.folder.vaultPath(sha256: sha, ext: "mp4")
         try FileManager.default.createDirectory(at: final.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: clip, to: final)
+        // Start-up reconciliation names it and leaves the catalog alone.
         let report = try ws.ingestor.reconcile()
-        #expect(report.recatalogued == 1)
+        #expect(report.recatalogued == 0)
+        #expect(report.orphans == 1)
+        #expect(report.problems.contains { $0.contains("custody recover --from-vault") })
+        #expect(try ws.catalog.evidence(sha256: sha) == nil)
+        #expect(try ws.ingestor.orphans() == ["vault/\(sha.prefix(2))/\(sha.dropFirst(2).prefix(2))/\(sha).mp4"])
+        // The explicit recovery catalogues it, with a receipt that says so.
+        let recovered = try ws.ingestor.recoverFromVault()
+        #expect(recovered.recatalogued == 1)
         let evidence = try #require(try ws.catalog.evidence(sha256: sha))
         #expect(evidence.probe.integrity == .ok)
-        #expect(try ws.catalog.receipts(sha256: sha).first?.method == "reconcile")
+        #expect(try ws.catalog.receipts(sha256: sha).first?.method == "recover")
+        #expect(try ws.ingestor.orphans().isEmpty)
     }
 }

@@ -1,0 +1,83 @@
+import ArgumentParser
+import CustodyCore
+import CustodyIngest
+import CustodyStore
+import Foundation
+
+/// How a command opens the data folder: the one place that decides whether a catalog may be
+/// created, and that says "read-only", "disk full", "damaged" or "missing" in words.
+enum OpenMode {
+    /// Every ordinary command: the folder and a new catalog are created on first use, but a
+    /// missing catalog beside stored evidence is refused (never silently rebuilt).
+    case write
+    /// `verify --read-only`: nothing created, nothing written.
+    case readOnly
+    /// `recover --from-vault`: a missing catalog is created even though the vault holds files.
+    case recover
+}
+
+extension DataOptions {
+    func open(_ mode: OpenMode) throws -> Context {
+        let path = DataFolder.resolve(data)
+        let folder: DataFolder
+        let catalog: Catalog
+        do {
+            if mode == .readOnly {
+                folder = DataFolder(existing: path)
+                guard folder.hasCatalog else {
+                    throw StoreFailure(code: .missing, path: folder.catalogPath, detail: Self.whatIsLeft(folder))
+                }
+                catalog = try Catalog(readOnlyAt: folder.catalogPath)
+            } else {
+                folder = try DataFolder(path: path)
+                if mode == .write, !folder.hasCatalog, let left = Self.evidenceWithoutCatalog(folder) {
+                    throw StoreFailure(code: .missing, path: folder.catalogPath, detail: left)
+                }
+                catalog = try Catalog(path: folder.catalogPath)
+            }
+        } catch {
+            throw Self.fail(error, folder: URL(fileURLWithPath: path).standardizedFileURL.path)
+        }
+        var config: CustodyConfiguration
+        do {
+            if mode == .readOnly && !FileManager.default.fileExists(atPath: folder.configPath) {
+                config = try ConfigFile.parse(ConfigFile.template)
+            } else {
+                config = try ConfigFile.loadOrCreate(path: folder.configPath)
+            }
+        } catch {
+            Console.error("custody: \(error.description)")
+            throw ExitCode(1)
+        }
+        if let tz, let zone = TimeZone(identifier: tz) { config.timeZone = zone }
+        return Context(folder: folder, catalog: catalog, config: config)
+    }
+
+    /// What says a data folder held evidence before its catalog went: stored files, chain
+    /// anchors written by audits. Nil for a new folder.
+    static func evidenceWithoutCatalog(_ folder: DataFolder) -> String? {
+        let stored = folder.storedFiles().count
+        let anchors = ChainAnchor.load(folder.anchorsFile).anchors.count
+        guard stored > 0 || anchors > 0 else { return nil }
+        return whatIsLeft(folder)
+    }
+
+    static func whatIsLeft(_ folder: DataFolder) -> String {
+        let stored = folder.storedFiles().count
+        let anchors = ChainAnchor.load(folder.anchorsFile).anchors.count
+        var parts = ["the vault holds \(stored) stored file(s) that no catalog accounts for"]
+        if anchors > 0 { parts.append("\(anchors) chain anchor(s) in reports/ expect its audit log") }
+        return parts.joined(separator: ", ")
+    }
+
+    /// Says what went wrong opening the folder and gives the exit status: 2 for a catalog that
+    /// is damaged or missing (an integrity failure), 1 otherwise.
+    static func fail(_ error: any Error, folder: String) -> ExitCode {
+        if let failure = StoreFailure.classify(error, folder: folder) {
+            Console.error("custody: \(failure.description)")
+            return ExitCode(failure.code == .damaged || failure.code == .missing ? 2 : 1)
+        }
+        Console.error("custody: cannot open the data folder \(folder): \(error)")
+        return ExitCode(1)
+    }
+}
