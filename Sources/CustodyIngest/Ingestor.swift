@@ -89,12 +89,24 @@ public final class Ingestor: Sendable {
         let originalName = request.originalName ?? request.source.lastComponent.display
         let inspector = self.inspector
         let early = ProbeBox()
+        // A file whose last probe never returned (it stopped the process) is not probed again.
+        let probeGuard = ProbeGuard(dataRoot: folder.root)
+        let guardKey = ProbeGuard.key(for: request.source)
+        let poisoned: ProbeRecord? = guardKey.flatMap { probeGuard.diedProbing($0) }.map { began in
+            ProbeRecord(
+                path: display, size: 0, integrity: .unreadable,
+                error: "Reading this file stopped Custody (its probe began \(Timestamp.format(began)) and never finished); "
+                    + "it is kept unprobed in quarantine so that it cannot stop ingest again.")
+        }
         var staged: StagedCopy
         var journal: Int64? = nil
         do {
             if request.move, request.settled == nil, let moved = try StagedCopy.moving(
                 source: request.source, stagingFolder: folder.staging, inbox: folder.inbox, catalog: catalog,
-                alongside: { path, modified in early.value = inspector.inspect(path: path, originalName: originalName, modified: modified) })
+                alongside: { path, modified in
+                    guard poisoned == nil else { return }
+                    early.value = probeGuard.guarded(guardKey) { inspector.inspect(path: path, originalName: originalName, modified: modified) }
+                })
             {
                 (staged, journal) = moved
             } else {
@@ -129,8 +141,12 @@ public final class Ingestor: Sendable {
             }
 
             // Probe the staged bytes, reading names and times from the original name.
-            var probe = early.value
-                ?? inspector.inspect(path: staged.path, originalName: originalName, modified: staged.sourceModified)
+            var probe = poisoned ?? early.value ?? probeGuard.guarded(guardKey) {
+                inspector.inspect(path: staged.path, originalName: originalName, modified: staged.sourceModified)
+            }
+            if poisoned != nil {
+                logger.error("quarantined unprobed: its last probe stopped the process", metadata: ["path": "\(display)"])
+            }
             probe.path = display
             probe.sha256 = staged.sha256
             probe.size = staged.size
@@ -158,6 +174,7 @@ public final class Ingestor: Sendable {
             }
             let recorded = try catalog.record(evidence: evidence, receipt: receipt, actor: request.handedInBy, pendingID: pendingID, moveID: journal)
             removeSourceIfCopied(request, staged: staged, moved: journal != nil)
+            if poisoned != nil, let guardKey { probeGuard.clear(guardKey) }
             if recorded == .duplicate {
                 return IngestResult(path: display, status: .duplicate, sha256: staged.sha256, size: staged.size, officerID: officer)
             }
