@@ -119,8 +119,15 @@ final class FormatContext {
 
 /// Process-wide FFmpeg set-up and error text.
 enum FFmpegLibrary {
+    /// The largest single allocation FFmpeg may make. A 1,378-byte AVI found by the fuzzer had
+    /// the demuxer grow one index to 1.7 GB (ffprobe too): with the cap the allocation fails,
+    /// the open fails with ENOMEM and the file is judged unreadable. 256 MiB is far above a real
+    /// clip's needs (a 4K frame is ~12 MB; ten hours of index at 60 fps ~50 MB).
+    static let maxAllocation = 256 << 20
+
     private static let once: Void = {
         cffmpeg_quiet()
+        av_max_alloc(maxAllocation)
     }()
 
     static func setUp() { _ = once }

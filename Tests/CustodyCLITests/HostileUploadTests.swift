@@ -67,4 +67,16 @@ import Testing
         #expect(ingest.status < 128, "exit \(ingest.status): \(ingest.stderr)")
         #expect(ingest.stdout.contains("quarantined"), "\(ingest.stdout)")
     }
+
+    /// A 1,378-byte AVI the instrumented fuzzer found makes FFmpeg's demuxer grow one index to
+    /// 1.7 GB (ffprobe included). Custody caps FFmpeg's single allocations, so it is judged with
+    /// the memory of any other probe.
+    @Test func aTinyAVIThatAsksFFmpegFor17GBIsProbedInOrdinaryMemory() throws {
+        let file = TestEnvironment.packageRoot.appendingPathComponent("Tests/MediaProbeTests/Crashers/fuzz-avi-1378-bytes-1.7GB-index.avi")
+        let run = try Run.tool("time", ["-f", "peak-kb %M", TestEnvironment.custodyBinary.path, "probe", "--json", file.path])
+        let peak = run.stderr.split(separator: "\n").last { $0.hasPrefix("peak-kb ") }.flatMap { Int($0.dropFirst(8)) }
+        let kb = try #require(peak, "\(run.stderr)")
+        #expect(kb < 400_000, "custody probe peaked at \(kb / 1024) MB")
+        #expect(run.stdout.contains("\"integrity\""))
+    }
 }
