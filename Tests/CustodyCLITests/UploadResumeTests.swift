@@ -49,17 +49,6 @@ import Testing
         }
     }
 
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func randomlyCutUploadsResumeAndAreStoredOnce() throws {
         let dir = try TestEnvironment.temporaryFolder("upload-cuts")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -72,7 +61,7 @@ import Testing
         let trials = 24
         let clips = try Fixtures.distinctClips(trials, in: clipsDir)
         let seed = UInt64(Date().timeIntervalSince1970)
-        var random = Generator(state: seed)
+        var random = SeededRandom(seed: seed)
         let server = Server(data: data)
         try server.start()
         defer { server.stop() }

@@ -74,21 +74,9 @@ import Testing
         }
     }
 
-    /// A deterministic generator, so that a failure names a seed that reproduces it.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// One byte-level mutant: flipped bytes, a cut, inserted junk, a zeroed run, a repeated chunk
     /// or a field of 0xFF (sizes and counts read as huge), as fuzzers and damaged cards make.
-    static func mutant(of original: [UInt8], using random: inout SplitMix) -> [UInt8] {
+    static func mutant(of original: [UInt8], using random: inout SeededRandom) -> [UInt8] {
         var bytes = original
         guard !bytes.isEmpty else { return [UInt8.random(in: 0...255, using: &random)] }
         for _ in 0..<Int.random(in: 1...3, using: &random) {
@@ -128,7 +116,7 @@ import Testing
         }
         #expect(seeds.count >= 10)
         let seed = UInt64(ProcessInfo.processInfo.environment["CUSTODY_MUTATION_SEED"] ?? "") ?? 20_261_201
-        var random = SplitMix(state: seed)
+        var random = SeededRandom(seed: seed)
         var counts: [Integrity: Int] = [:]
         var slowest = (seconds: 0.0, input: "")
         for i in 0..<1_200 {
