@@ -4,6 +4,10 @@ import CustodyTestSupport
 import Foundation
 import Testing
 
+/// The Store contract suite: what every catalog backend must do, one nested suite per concern
+/// (`swift test --filter StoreContract`). A PostgreSQL backend passes the same tests.
+@Suite struct StoreContract {}
+
 /// The catalog backends the Store contract suite runs against. Every contract test takes one as
 /// its argument (`@Test(arguments: Backend.allCases)`), so a new backend is one case here and
 /// one branch in `make()`; nothing else in the suite knows which backend it is talking to.
