@@ -8,6 +8,8 @@ public final class Catalog: Sendable {
     let writer: any DatabaseWriter
     /// Beside the catalog file: serializes relinks across processes (nil in memory).
     let lockPath: String?
+    /// Stands in for the relink lock file in memory.
+    let memoryLinkLock = NSLock()
 
     /// Opens or creates the catalog at `path` and migrates it to the current schema.
     public init(path: String) throws {

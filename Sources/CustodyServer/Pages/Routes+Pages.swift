@@ -100,6 +100,20 @@ extension CustodyServer {
         return .user(user)
     }
 
+    /// The answer when a request's token or session could not be looked up: JSON for the API,
+    /// a page in the reader's language otherwise; 503 with Retry-After either way.
+    func signInUnavailable(_ request: Request) -> Response {
+        let path = request.uri.path
+        guard !path.hasPrefix("/api/"), path != "/metrics", path != "/health" else { return AuthMiddleware.unavailableJSON() }
+        let p = Page(
+            language: Language.choose(cookie: request.cookies["custody_lang"]?.value, acceptLanguage: request.headers[.acceptLanguage]),
+            user: nil, sessionToken: nil, path: path)
+        let text = p.language["unavailable_text"].replacingOccurrences(of: "{s}", with: String(AuthMiddleware.retryAfter))
+        return render("message", ["heading": "503 · \(p.language["unavailable_heading"])", "text": text],
+                      page: p, title: p.language["unavailable_heading"], status: .serviceUnavailable)
+            .withHeaders([.retryAfter: String(AuthMiddleware.retryAfter)])
+    }
+
     /// The form's fields; a form over `maxFormBody` is answered with a 413 page in the reader's
     /// language (nothing of it is used).
     func formBody(_ request: Request, _ context: CustodyRequestContext) async throws -> [String: [String]] {
