@@ -90,7 +90,13 @@ extension Catalog {
         // Hand-ins that arrived while this relink ran (or while another did) asked for their
         // officers to be relinked: do that before letting go of the lock.
         var drained: Set<String> = []
-        try drainWanted(policy: policy, actor: actor, into: &drained, summary: &summary)
+        if officers == nil {
+            // Their links are in the figures already (their batches were written again).
+            var again = LinkSummary()
+            try drainWanted(policy: policy, actor: actor, into: &drained, summary: &again)
+        } else {
+            try drainWanted(policy: policy, actor: actor, into: &drained, summary: &summary)
+        }
         guard officers.map({ !$0.isEmpty }) ?? true || !drained.isEmpty else { return summary }
         let all = officers.map { $0.union(drained) }
         try audit(actor: actor, action: "relinked", subject: all.map { $0.count == 1 ? $0.first! : "\($0.count) officers" } ?? "all", detail: .object([
@@ -129,9 +135,10 @@ extension Catalog {
         }
     }
 
-    /// These officers, in batches of 200, each replaced in one transaction.
+    /// These officers, in batches of 25 (a few thousand rows and clips), each replaced in one
+    /// short transaction.
     private func relinkOfficers(_ officers: Set<String>, policy: Policy, into summary: inout LinkSummary) throws {
-        for batch in Array(officers).sorted().chunked(200) {
+        for batch in Array(officers).sorted().chunked(25) {
             try writer.write { db in
                 let prepared = try Self.prepareBatch(db, Set(batch), policy: policy)
                 try Self.writeBatch(db, prepared, replacing: true, into: &summary)
@@ -173,6 +180,9 @@ extension Catalog {
                 }
                 let current = prepared
                 try writer.write { db in try Self.writeBatch(db, current, replacing: true, into: &summary) }
+                // A moment between two batches: a writer waiting in another process (a hand-in,
+                // a claim, an audit entry) checks every millisecond and takes its turn here.
+                usleep(2000)
                 group.wait()
                 if let result = next.result { prepared = try result.get() }
             }
@@ -180,8 +190,8 @@ extension Catalog {
         try removeStaleDerivedRows(everyone: everyone)
     }
 
-    /// Rows and clips per full-relink batch: about 50 ms of writing in a release build.
-    static let batchItems = 40_000
+    /// Rows and clips per full-relink batch: a few tens of milliseconds of writing in a release build.
+    static let batchItems = 8_000
 
     /// Links, coverage and findings that no batch replaced: those of officers with no calls or
     /// clips any more, of calls that are gone, and of clips no longer stored under an officer.
