@@ -48,7 +48,13 @@ struct Context {
         let started = Date()
         let summary = try catalog.relinkAndRefreshQueue(officers: officers, policy: config.policy, actor: "cli")
         let ms = Int(Date().timeIntervalSince(started) * 1000)
-        Console.error("custody: relinked \(officers.count) officer(s) in \(ms) ms: \(summary.links) link(s), \(summary.findings) finding(s)")
+        if summary.queuedOfficers > 0 {
+            Console.error(
+                "custody: another process is relinking (custody link, an ingest or the nightly audit): linking \(summary.queuedOfficers) officer(s) "
+                    + "is queued for it and happens before it ends (or at the next relink); nothing to do")
+        } else {
+            Console.error("custody: relinked \(officers.count) officer(s) in \(ms) ms: \(summary.links) link(s), \(summary.findings) finding(s)")
+        }
     }
 }
 

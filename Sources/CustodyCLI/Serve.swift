@@ -35,7 +35,7 @@ struct Serve: AsyncParsableCommand {
         settings.port = port
         settings.idleTimeoutSeconds = idleTimeout
         let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings)
-        QueueRefresher.start(context.catalog, uploads: server.uploads, every: 300)
+        QueueRefresher.start(context.catalog, uploads: server.uploads, policy: context.config.policy, every: 300)
         Console.error("custody serve: \(context.folder.root.path) on http://\(host):\(port)/; Ctrl-C to stop")
         try await server.application(logger: Logs.logger("custody.serve")).runService()
     }
@@ -165,7 +165,7 @@ struct Demo: AsyncParsableCommand {
         settings.port = port
         settings.demoMode = true
         let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings)
-        QueueRefresher.start(context.catalog, uploads: server.uploads, every: 300)
+        QueueRefresher.start(context.catalog, uploads: server.uploads, policy: context.config.policy, every: 300)
         try await server.application(logger: Logs.logger("custody.demo")).runService()
     }
 }
@@ -175,13 +175,20 @@ struct Demo: AsyncParsableCommand {
 /// reach reviewers without slowing start-up or requests. The same round finishes uploads a
 /// crash left complete but not stored, and removes stale unfinished ones.
 enum QueueRefresher {
-    static func start(_ catalog: Catalog, uploads: UploadSpool, every seconds: Double) {
+    static func start(_ catalog: Catalog, uploads: UploadSpool, policy: Policy, every seconds: Double) {
         Thread.detachNewThread {
             while true {
                 let resumed = uploads.resumeComplete()
                 if resumed > 0 { Console.error("custody serve: stored \(resumed) upload(s) completed before a restart") }
                 let expired = uploads.expireStale()
                 if expired > 0 { Console.error("custody serve: removed \(expired) unfinished upload(s) past their expiry") }
+                do {
+                    // Hand-ins queued while a relink ran, when that relink did not take them.
+                    let relinked = try catalog.relinkWanted(policy: policy, actor: "serve")
+                    if !relinked.isEmpty { Console.error("custody serve: relinked \(relinked.count) officer(s) queued by hand-ins during a relink") }
+                } catch {
+                    Console.error("custody serve: queued relink failed: \(error)")
+                }
                 do {
                     let added = try catalog.refreshQueue()
                     if added > 0 { Console.error("custody serve: \(added) new queue item(s)") }

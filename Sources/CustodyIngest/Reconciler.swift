@@ -113,8 +113,17 @@ extension Ingestor {
 
     /// Stored files (relative paths) that no catalog row names.
     public func orphans() throws -> [String] {
-        let known = Set(try catalog.allEvidence().map(\.storedPath))
-        return folder.storedFiles().filter { !known.contains($0) }
+        let files = folder.storedFiles()
+        // Stored files are named by their SHA-256: look those rows up by key rather than
+        // reading every row (seconds on a big catalog, at the start of every ingest).
+        let names = files.map { path in String(path.split(separator: "/").last ?? "").split(separator: ".").first.map(String.init) ?? "" }
+        let known: Set<String>
+        if names.allSatisfy({ $0.count == 64 && $0.allSatisfy(\.isHexDigit) }) {
+            known = try catalog.storedPaths(sha256s: names.map { $0.lowercased() })
+        } else {
+            known = Set(try catalog.allEvidence().map(\.storedPath))
+        }
+        return files.filter { !known.contains($0) }
     }
 
     /// Files in `staging/` no live process holds: hand-ins a crash or a kill interrupted.

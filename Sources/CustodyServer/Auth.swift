@@ -2,6 +2,7 @@ public import CustodyStore
 public import Hummingbird
 import Foundation
 import HummingbirdBcrypt
+import Logging
 
 /// Reads `Authorization: Bearer <token>` or the `custody_session` cookie and puts the account
 /// in the context. Routes decide what a missing or wrong account means.
@@ -9,8 +10,14 @@ struct AuthMiddleware: RouterMiddleware {
     typealias Context = CustodyRequestContext
     let catalog: Catalog
     let cache: TokenCache
+    /// The answer when the token could not be looked up (the catalog could not be read): a
+    /// 503 with Retry-After, never "not signed in", which would send a reviewer to the login page.
+    let unavailable: @Sendable (Request, any Error) -> Response
+    let logger: Logger
 
     static let cookieName = "custody_session"
+    /// Seconds a client is asked to wait after a failed token look-up.
+    static let retryAfter = 2
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -18,11 +25,27 @@ struct AuthMiddleware: RouterMiddleware {
             if let cached = cache.get(token) {
                 context.user = cached
             } else {
-                context.user = try catalog.user(forToken: token)
+                // A read only (nothing on this path writes), on a thread of its own: the event
+                // loop never waits on the catalog.
+                let catalog = catalog
+                do {
+                    context.user = try await OffLoop.run { try catalog.user(forToken: token) }
+                } catch {
+                    logger.warning("token look-up failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+                    return unavailable(request, error)
+                }
                 if let user = context.user { cache.put(token, user) }
             }
         }
         return try await next(request, context)
+    }
+
+    /// SPEC §8's JSON error shape for the API, 503 with Retry-After.
+    static func unavailableJSON() -> Response {
+        JSONResponse.error(
+            .serviceUnavailable,
+            "The catalog could not be read to check your sign-in (it may be busy with other work); you are still signed in: try again in a few seconds."
+        ).withHeaders([.retryAfter: String(retryAfter)])
     }
 
     static func token(from request: Request) -> String? {

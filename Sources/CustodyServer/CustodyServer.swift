@@ -78,7 +78,9 @@ public struct CustodyServer: Sendable {
         let router = Router(context: CustodyRequestContext.self)
         router.middlewares.add(metrics)
         router.middlewares.add(ErrorMiddleware(logger: logger))
-        router.middlewares.add(AuthMiddleware(catalog: catalog, cache: tokens))
+        router.middlewares.add(AuthMiddleware(catalog: catalog, cache: tokens, unavailable: { request, _ in
+            self.signInUnavailable(request)
+        }, logger: logger))
         router.middlewares.add(CookieCSRFMiddleware())
         addSystemRoutes(router)
         addSessionRoutes(router)

@@ -10,7 +10,7 @@ extension CustodyServer {
     /// Originals with byte ranges, and thumbnails (SPEC §8): readers, and officers for their own.
     func addMediaRoutes(_ router: Router<CustodyRequestContext>) {
         router.get("/api/clips/{sha256}/media") { request, context in
-            let (user, evidence) = try clipFor(context)
+            let (user, evidence) = try await clipFor(context)
             try checkNotPurged(evidence)
             let path = folder.root.appendingPathComponent(evidence.storedPath).path
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
@@ -38,21 +38,21 @@ extension CustodyServer {
                     .withHeaders(headers)
             case .partial(let bytes):
                 if bytes.lowerBound == 0 {
-                    try catalog.audit(actor: user.name, action: "played", subject: evidence.sha256)
+                    try await db { c in try c.audit(actor: user.name, action: "played", subject: evidence.sha256) }
                 }
                 headers[.contentRange] = "bytes \(bytes.lowerBound)-\(bytes.upperBound)/\(size)"
                 headers[.contentLength] = String(bytes.count)
                 let body = try await io.loadFile(path: path, range: bytes, context: context)
                 return Response(status: .partialContent, headers: headers, body: body)
             case .whole:
-                try catalog.audit(actor: user.name, action: "played", subject: evidence.sha256)
+                try await db { c in try c.audit(actor: user.name, action: "played", subject: evidence.sha256) }
                 headers[.contentLength] = String(size)
                 let body = try await io.loadFile(path: path, context: context)
                 return Response(status: .ok, headers: headers, body: body)
             }
         }
         router.get("/api/clips/{sha256}/thumbnail") { _, context in
-            let (_, evidence) = try clipFor(context)
+            let (_, evidence) = try await clipFor(context)
             try checkNotPurged(evidence)
             guard evidence.location == .vault else { throw APIError(.notFound, "A quarantined file has no picture to show.") }
             let jpeg = try await thumbnail(for: evidence)

@@ -67,14 +67,17 @@ extension CustodyServer {
                 throw APIError(Tus.insufficientStorage, "Not enough free disk space for \(length) bytes; try again later.")
             }
             let filename = Self.safeFilename(metadata["filename"] ?? metadata["name"])
-            var upload = try uploads.create(user: user, officer: officer, device: device, filename: filename, metadata: raw, length: length)
+            var upload = try await OffLoop.run { [uploads] in
+                try uploads.create(user: user, officer: officer, device: device, filename: filename, metadata: raw, length: length)
+            }
             var headers = HTTPFields()
             headers[.location] = "/api/uploads/\(upload.id)"
             headers[Tus.uploadOffset] = "0"
             headers[Tus.uploadExpires] = Self.httpDate(upload.createdAt.addingTimeInterval(config.uploads.expireAfter))
             if length == 0 {
                 // Nothing to send: it is complete now (and quarantined as empty).
-                try catalog.advanceUpload(id: upload.id, from: 0, to: 0, complete: true)
+                let id = upload.id
+                try await db { c in try c.advanceUpload(id: id, from: 0, to: 0, complete: true) }
                 upload.state = .complete
                 let result = await OffLoop.run { [uploads, upload] in uploads.ingestComplete(upload) }
                 if let result { Self.describe(result, into: &headers) }
@@ -113,7 +116,7 @@ extension CustodyServer {
         // The account's own uploads, newest first (the "My footage" page polls it).
         tus.get { _, context in
             let user = try context.require(Access.upload)
-            let list = try catalog.uploads(userID: user.id)
+            let list = try await db { c in try c.uploads(userID: user.id) }
             return JSONResponse.ok(.object([("uploads", .array(list.map(Self.json)))]))
         }
     }
@@ -122,12 +125,12 @@ extension CustodyServer {
     func headUpload(_ request: Request, _ context: CustodyRequestContext) async throws -> Response {
         let user = try context.require(Access.upload)
         try Self.checkVersion(request)
-        var upload = try ownUpload(context, user)
+        var upload = try await ownUpload(context, user)
         // A request cut a moment ago may still be storing what it got: answer after it.
         guard await uploads.waitUntilIdle(upload.id) else {
             throw APIError(Tus.locked, "An earlier request is still sending this upload; ask again in a few seconds.")
         }
-        upload = try ownUpload(context, user)
+        upload = try await ownUpload(context, user)
         var headers = HTTPFields()
         headers[Tus.uploadOffset] = String(upload.offset)
         headers[Tus.uploadLength] = String(upload.length)
@@ -144,21 +147,21 @@ extension CustodyServer {
     func patchUpload(_ request: Request, _ context: CustodyRequestContext) async throws -> Response {
         let user = try context.require(Access.upload)
         try Self.checkVersion(request)
-        _ = try ownUpload(context, user)
+        _ = try await ownUpload(context, user)
         _ = try await uploads.waitUntilIdle(context.path("id") ?? "")
-        return try await receive(request, upload: try ownUpload(context, user))
+        return try await receive(request, upload: try await ownUpload(context, user))
     }
 
     /// DELETE (termination): an unfinished upload and its bytes are removed.
     func deleteUpload(_ request: Request, _ context: CustodyRequestContext) async throws -> Response {
         let user = try context.require(Access.upload)
         try Self.checkVersion(request)
-        let upload = try ownUpload(context, user)
+        let upload = try await ownUpload(context, user)
         guard upload.state == .receiving else {
             throw APIError(.conflict, "This upload is complete and stored as evidence; evidence cannot be deleted.")
         }
         do {
-            guard try uploads.terminate(upload, actor: user.name) else {
+            guard try await OffLoop.run({ [uploads] in try uploads.terminate(upload, actor: user.name) }) else {
                 throw APIError(.conflict, "This upload has just finished or ended.")
             }
         } catch is UploadSpool.Busy {
@@ -270,9 +273,9 @@ extension CustodyServer {
 
     /// The upload named in the path, if it is the caller's: 404 unknown or cancelled,
     /// 410 expired, 403 someone else's.
-    func ownUpload(_ context: CustodyRequestContext, _ user: User) throws -> UploadRecord {
+    func ownUpload(_ context: CustodyRequestContext, _ user: User) async throws -> UploadRecord {
         guard let id = try context.path("id"), id.count == 32, id.allSatisfy(\.isHexDigit),
-              let upload = try catalog.upload(id: id), upload.state != .terminated
+              let upload = try await db({ c in try c.upload(id: id) }), upload.state != .terminated
         else { throw APIError(.notFound, "No such upload.") }
         guard upload.userID == user.id else { throw APIError(.forbidden, "This upload belongs to another account.") }
         guard upload.state != .expired else { throw APIError(.gone, "This upload expired unfinished and was removed; start it again.") }

@@ -13,76 +13,235 @@ extension Catalog {
         public var findings = 0
         public var judged = 0
         public var judgedWithFootage = 0
+        /// Officers left queued for a relink running in another process (`relinkOrQueue`).
+        public var queuedOfficers = 0
     }
 
     /// Recomputes links, coverage and findings (SPEC §6–§7) for `officers`, or for everyone
     /// when nil. Each officer's whole history is recomputed from their rows and clips (a sweep
-    /// over a few thousand intervals at most) and replaced in one transaction per batch.
+    /// over a few thousand intervals at most) and replaced in one short transaction per batch,
+    /// so readers in any process see each officer's links either all old or all new, never an
+    /// empty table, and other writers wait for one batch (milliseconds), not for the relink.
+    /// Waits for a relink running in another process; `relinkAndRefreshQueue` queues instead.
     @discardableResult
     public func relink(officers: Set<String>?, policy: Policy, actor: String) throws -> LinkSummary {
-        // One relink at a time across processes: a full relink empties the tables and fills
-        // them batch by batch, and another process's relink in between would be written twice.
-        try withLinkLock {
-            var summary = LinkSummary()
-            if let officers {
-                for batch in Array(officers).sorted().chunked(200) {
-                    try writer.write { db in
-                        let prepared = try Self.prepareBatch(db, Set(batch), policy: policy)
-                        try Self.writeBatch(db, prepared, replacing: true, into: &summary)
-                    }
-                }
-            } else {
-                try relinkEverything(policy: policy, into: &summary)
-            }
-            try audit(actor: actor, action: "relinked", subject: officers.map { $0.count == 1 ? $0.first! : "\($0.count) officers" } ?? "all", detail: .object([
-                ("links", .int(Int64(summary.links))), ("findings", .int(Int64(summary.findings))),
+        // One relink at a time across processes: two relinks of one officer at once could
+        // interleave their batches.
+        try withLinkLock(wait: true) {
+            try relinkHoldingLock(officers: officers, policy: policy, actor: actor)
+        }!
+    }
+
+    /// What `relinkOrQueue` did.
+    public enum RelinkOutcome: Sendable, Equatable {
+        /// Relinked now.
+        case done(LinkSummary)
+        /// Another relink was running: these officers are noted in the catalog and are relinked
+        /// by it before it ends, or by the next relink of any kind (`custody link`, an ingest,
+        /// the nightly audit, `custody serve`'s refresher).
+        case queued(officers: Int)
+    }
+
+    /// Relinks `officers` now when no other relink runs; otherwise notes them durably (a row
+    /// per officer in `relink_wanted`) and returns at once, so a hand-in is never held up by
+    /// a long relink in another process.
+    public func relinkOrQueue(officers: Set<String>, policy: Policy, actor: String) throws -> RelinkOutcome {
+        guard !officers.isEmpty else { return .done(LinkSummary()) }
+        if let summary = try withLinkLock(wait: false, { try relinkHoldingLock(officers: officers, policy: policy, actor: actor) }) {
+            return .done(summary)
+        }
+        try writer.write { db in
+            let note = try db.cachedStatement(sql: "INSERT OR IGNORE INTO relink_wanted (officer_id, wanted_at) VALUES (?, ?)")
+            let now = Date().timeIntervalSince1970
+            for officer in officers.sorted() { try note.execute(arguments: [officer, now]) }
+        }
+        // The running relink may have ended between the first try and the note: try once more,
+        // so the note is not left for the next relink when nobody is running one.
+        if let summary = try withLinkLock(wait: false, { try relinkHoldingLock(officers: [], policy: policy, actor: actor) }) {
+            return summary.officers > 0 ? .done(summary) : .queued(officers: officers.count)
+        }
+        return .queued(officers: officers.count)
+    }
+
+    /// Officers noted for a relink that has not run yet (see `relinkOrQueue`).
+    public func relinksWanted() throws -> Set<String> {
+        try writer.read { db in Set(try String.fetchAll(db, sql: "SELECT officer_id FROM relink_wanted")) }
+    }
+
+    /// Runs the queued relinks, if any, when no relink is running (`custody serve`'s refresher).
+    /// Returns the officers relinked (empty when none were queued or another relink runs).
+    @discardableResult
+    public func relinkWanted(policy: Policy, actor: String) throws -> Set<String> {
+        guard try !relinksWanted().isEmpty else { return [] }
+        var done: Set<String> = []
+        _ = try withLinkLock(wait: false) {
+            try drainWanted(policy: policy, actor: actor, into: &done)
+        }
+        return done
+    }
+
+    private func relinkHoldingLock(officers: Set<String>?, policy: Policy, actor: String) throws -> LinkSummary {
+        var summary = LinkSummary()
+        if let officers {
+            try relinkOfficers(officers, policy: policy, into: &summary)
+        } else {
+            try relinkEverything(policy: policy, into: &summary)
+        }
+        // Hand-ins that arrived while this relink ran (or while another did) asked for their
+        // officers to be relinked: do that before letting go of the lock.
+        var drained: Set<String> = []
+        if officers == nil {
+            // Their links are in the figures already (their batches were written again).
+            var again = LinkSummary()
+            try drainWanted(policy: policy, actor: actor, into: &drained, summary: &again)
+        } else {
+            try drainWanted(policy: policy, actor: actor, into: &drained, summary: &summary)
+        }
+        guard officers.map({ !$0.isEmpty }) ?? true || !drained.isEmpty else { return summary }
+        let all = officers.map { $0.union(drained) }
+        try audit(actor: actor, action: "relinked", subject: all.map { $0.count == 1 ? $0.first! : "\($0.count) officers" } ?? "all", detail: .object([
+            ("links", .int(Int64(summary.links))), ("findings", .int(Int64(summary.findings))),
+        ]))
+        return summary
+    }
+
+    private func drainWanted(policy: Policy, actor: String, into done: inout Set<String>) throws {
+        var summary = LinkSummary()
+        try drainWanted(policy: policy, actor: actor, into: &done, summary: &summary)
+        if !done.isEmpty {
+            try audit(actor: actor, action: "relinked", subject: done.count == 1 ? done.first! : "\(done.count) officers", detail: .object([
+                ("links", .int(Int64(summary.links))), ("findings", .int(Int64(summary.findings))), ("queued", .bool(true)),
             ]))
-            return summary
         }
     }
 
-    /// Everything: empty the tables, fill them without their secondary indexes, and build those
-    /// once at the end (much cheaper than millions of index updates). Each batch is read and
-    /// computed on a reader connection while the batch before it is being written.
+    /// Relinks the officers noted in `relink_wanted` (until none are left) and brings their
+    /// queue items up to date. The caller holds the link lock.
+    private func drainWanted(policy: Policy, actor: String, into done: inout Set<String>, summary: inout LinkSummary) throws {
+        for _ in 0..<10 {
+            let wanted = try writer.read { db in
+                try Row.fetchAll(db, sql: "SELECT officer_id, wanted_at FROM relink_wanted").map { ($0[0] as String, $0[1] as Double) }
+            }
+            guard !wanted.isEmpty else { return }
+            let officers = Set(wanted.map(\.0))
+            try relinkOfficers(officers, policy: policy, into: &summary)
+            // A note made again after this round started stays for the next round.
+            try writer.write { db in
+                let remove = try db.cachedStatement(sql: "DELETE FROM relink_wanted WHERE officer_id = ? AND wanted_at = ?")
+                for (officer, at) in wanted { try remove.execute(arguments: [officer, at]) }
+            }
+            try refreshQueue(officers: officers)
+            done.formUnion(officers)
+        }
+    }
+
+    /// These officers, in batches of 25 (a few thousand rows and clips), each replaced in one
+    /// short transaction.
+    private func relinkOfficers(_ officers: Set<String>, policy: Policy, into summary: inout LinkSummary) throws {
+        for batch in Array(officers).sorted().chunked(25) {
+            try writer.write { db in
+                let prepared = try Self.prepareBatch(db, Set(batch), policy: policy)
+                try Self.writeBatch(db, prepared, replacing: true, into: &summary)
+            }
+        }
+    }
+
+    /// Everything, officer batch by officer batch: each batch is read and computed on a reader
+    /// connection while the batch before it is being written, and written in one short
+    /// transaction that replaces that batch's links, coverage and findings. Batches are sized
+    /// so that one holds a few tens of thousands of rows and clips. Rows left by officers,
+    /// calls or clips that are gone are removed at the end.
     private func relinkEverything(policy: Policy, into summary: inout LinkSummary) throws {
-        try writer.write { db in
-            try db.execute(sql: "DELETE FROM links; DELETE FROM coverage; DELETE FROM findings")
-            for index in Self.derivedIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)") }
-        }
-        defer { try? restoreDerivedIndexes() }
+        // An older version dropped these during a full relink; one interrupted then left them out.
+        try restoreDerivedIndexes()
         // Two index walks merged here: a UNION would sort 7 M names on a city-year.
-        let everyone = try writer.read { db in
-            Set(try String.fetchAll(db, sql: "SELECT DISTINCT officer_id FROM dispatch_rows"))
+        let (everyone, items) = try writer.read { db in
+            let names = Set(try String.fetchAll(db, sql: "SELECT DISTINCT officer_id FROM dispatch_rows"))
                 .union(try String.fetchAll(db, sql: "SELECT DISTINCT officer_id FROM evidence WHERE officer_id IS NOT NULL"))
+            let items = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dispatch_rows") ?? 0)
+                + (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM evidence INDEXED BY evidence_link WHERE location = 'vault' AND officer_id IS NOT NULL") ?? 0)
+            return (names, items)
         }
-        let batches = everyone.sorted().chunked(250).map(Set.init)
-        guard !batches.isEmpty else { return }
+        let perOfficer = max(1, items / max(1, everyone.count))
+        let size = min(250, max(1, Self.batchItems / perOfficer))
+        let batches = everyone.sorted().chunked(size).map(Set.init)
         let reader = writer
         let prepare: @Sendable (Set<String>) throws -> PreparedBatch = { batch in
             try reader.read { db in try Self.prepareBatch(db, batch, policy: policy) }
         }
-        var prepared = try prepare(batches[0])
-        for i in batches.indices {
-            let next = PreparedBox()
-            let group = DispatchGroup()
-            if i + 1 < batches.count {
-                let batch = batches[i + 1]
-                DispatchQueue.global().async(group: group) { next.result = Result { try prepare(batch) } }
+        if !batches.isEmpty {
+            var prepared = try prepare(batches[0])
+            for i in batches.indices {
+                let next = PreparedBox()
+                let group = DispatchGroup()
+                if i + 1 < batches.count {
+                    let batch = batches[i + 1]
+                    DispatchQueue.global().async(group: group) { next.result = Result { try prepare(batch) } }
+                }
+                let current = prepared
+                try writer.write { db in try Self.writeBatch(db, current, replacing: true, into: &summary) }
+                // A moment between two batches: a writer waiting in another process (a hand-in,
+                // a claim, an audit entry) checks every millisecond and takes its turn here.
+                usleep(2000)
+                group.wait()
+                if let result = next.result { prepared = try result.get() }
             }
-            let current = prepared
-            try writer.write { db in try Self.writeBatch(db, current, replacing: false, into: &summary) }
-            group.wait()
-            if let result = next.result { prepared = try result.get() }
+        }
+        try removeStaleDerivedRows(everyone: everyone)
+    }
+
+    /// Rows and clips per full-relink batch: a few tens of milliseconds of writing in a release build.
+    static let batchItems = 8_000
+
+    /// Links, coverage and findings that no batch replaced: those of officers with no calls or
+    /// clips any more, of calls that are gone, and of clips no longer stored under an officer.
+    /// Found on a reader, deleted in short transactions.
+    private func removeStaleDerivedRows(everyone: Set<String>) throws {
+        let (officers, rows, links) = try writer.read { db in
+            let officers = try String.fetchAll(db, sql: "SELECT DISTINCT officer_id FROM findings").filter { !everyone.contains($0) }
+            let rows = try Int64.fetchAll(db, sql: "SELECT c.row_id FROM coverage c LEFT JOIN dispatch_rows d ON d.id = c.row_id WHERE d.id IS NULL")
+            let links = try Row.fetchAll(db, sql: """
+                SELECT l.clip_id, l.row_id FROM links l LEFT JOIN dispatch_rows d ON d.id = l.row_id LEFT JOIN evidence e ON e.rowid = l.clip_id
+                WHERE d.id IS NULL OR e.rowid IS NULL OR e.location != 'vault' OR e.officer_id IS NULL
+                """).map { ($0[0] as Int64, $0[1] as Int64) }
+            return (officers, rows, links)
+        }
+        for chunk in officers.chunked(500) {
+            try writer.write { db in
+                try db.execute(sql: "DELETE FROM findings WHERE officer_id IN (\(databaseQuestionMarks(count: chunk.count)))", arguments: StatementArguments(chunk))
+            }
+        }
+        for chunk in rows.chunked(5000) {
+            try writer.write { db in
+                try db.execute(sql: "DELETE FROM coverage WHERE row_id IN (\(databaseQuestionMarks(count: chunk.count)))", arguments: StatementArguments(chunk))
+            }
+        }
+        for chunk in links.chunked(5000) {
+            try writer.write { db in
+                let remove = try db.cachedStatement(sql: "DELETE FROM links WHERE clip_id = ? AND row_id = ?")
+                for (clip, row) in chunk { try remove.execute(arguments: [clip, row]) }
+            }
         }
     }
 
-    /// Holds an exclusive lock on `<catalog>.link-lock` while `body` runs (none in memory).
-    func withLinkLock<T>(_ body: () throws -> T) throws -> T {
-        guard let path = lockPath else { return try body() }
+    /// Holds an exclusive lock on `<catalog>.link-lock` while `body` runs (none in memory; an
+    /// in-process lock stands in for it there). Without `wait`, returns nil at once when
+    /// another relink holds the lock.
+    func withLinkLock<T>(wait: Bool, _ body: () throws -> T) throws -> T? {
+        guard let path = lockPath else {
+            if wait { memoryLinkLock.lock() } else if !memoryLinkLock.try() { return nil }
+            defer { memoryLinkLock.unlock() }
+            return try body()
+        }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return try body() }
         defer { close(fd) }
-        while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+        let operation = wait ? LOCK_EX : LOCK_EX | LOCK_NB
+        while flock(fd, operation) != 0 {
+            if errno == EINTR { continue }
+            if errno == EWOULDBLOCK && !wait { return nil }
+            break
+        }
         defer { flock(fd, LOCK_UN) }
         return try body()
     }
@@ -99,8 +258,14 @@ extension Catalog {
     ]
 
     private func restoreDerivedIndexes() throws {
+        let missing = try writer.read { db in
+            try Self.derivedIndexes.filter { index in
+                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?)", arguments: [index.name]) != true
+            }
+        }
+        guard !missing.isEmpty else { return }
         try writer.write { db in
-            for index in Self.derivedIndexes { try db.execute(sql: index.sql) }
+            for index in missing { try db.execute(sql: index.sql) }
         }
     }
 

@@ -172,13 +172,21 @@ extension Catalog {
     }
 
     /// After these officers' clips or calls changed: their links and findings, then their
-    /// queue items. The one step every ingest, import and the watcher take.
+    /// queue items. The one step every ingest, import and the watcher take. When another
+    /// process is relinking, the officers are queued for it (`relinkOrQueue`) and the summary
+    /// says so in `queuedOfficers`: the hand-in does not wait for that relink.
     @discardableResult
     public func relinkAndRefreshQueue(officers: Set<String>, policy: Policy, actor: String) throws -> LinkSummary {
         guard !officers.isEmpty else { return LinkSummary() }
-        let summary = try relink(officers: officers, policy: policy, actor: actor)
-        try refreshQueue(officers: officers)
-        return summary
+        switch try relinkOrQueue(officers: officers, policy: policy, actor: actor) {
+        case .done(let summary):
+            try refreshQueue(officers: officers)
+            return summary
+        case .queued(let count):
+            var summary = LinkSummary()
+            summary.queuedOfficers = count
+            return summary
+        }
     }
 
     static func sampled(seed: String, incident: String, officer: String, share: Double) -> Bool {

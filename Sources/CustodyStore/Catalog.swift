@@ -8,17 +8,29 @@ public final class Catalog: Sendable {
     let writer: any DatabaseWriter
     /// Beside the catalog file: serializes relinks across processes (nil in memory).
     let lockPath: String?
+    /// Stands in for the relink lock file in memory.
+    let memoryLinkLock = NSLock()
 
     /// Opens or creates the catalog at `path` and migrates it to the current schema.
     public init(path: String) throws {
         lockPath = path + ".link-lock"
         var config = Configuration()
-        config.busyMode = .timeout(30)
+        // Wait up to 30 s for another writer, checking every millisecond: SQLite's own timeout
+        // backs off to 100 ms between checks and so can miss every short gap between the
+        // batches of a long relink in another process (a write could then wait for all of it).
+        config.busyMode = .callback(Self.busyWait)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         writer = try DatabasePool(path: path, configuration: config)
         try Self.migrator.migrate(writer)
+    }
+
+    /// Sleeps 1 ms per try, for about 30 s in all.
+    static let busyWait: Database.BusyCallback = { tries in
+        guard tries < 30_000 else { return false }
+        usleep(1000)
+        return true
     }
 
     /// Over an already opened database (read-only opening).
@@ -42,6 +54,20 @@ public final class Catalog: Sendable {
 
     public func allEvidence() throws -> [EvidenceRecord] {
         try writer.read { db in try EvidenceRecord.fetchAll(db) }
+    }
+
+    /// The stored paths of the evidence rows with these SHA-256s (by primary key: cheap however
+    /// large the catalog), for checking a few vault files against it.
+    public func storedPaths(sha256s: [String]) throws -> Set<String> {
+        try writer.read { db in
+            var paths = Set<String>()
+            for chunk in sha256s.chunked(500) {
+                paths.formUnion(try String.fetchAll(
+                    db, sql: "SELECT stored_path FROM evidence WHERE sha256 IN (\(databaseQuestionMarks(count: chunk.count)))",
+                    arguments: StatementArguments(chunk)))
+            }
+            return paths
+        }
     }
 
     public func evidenceCount() throws -> Int {

@@ -294,6 +294,11 @@ extension Catalog {
                 CREATE INDEX reviews_at ON reviews(at);
                 """)
         }
+        migrator.registerMigration("v6: relinks wanted") { db in
+            // Officers a hand-in asked to relink while another relink ran (issue 12): that
+            // relink, or the next one, relinks them and removes the row.
+            try db.execute(sql: "CREATE TABLE relink_wanted (officer_id TEXT PRIMARY KEY NOT NULL, wanted_at REAL NOT NULL)")
+        }
         return migrator
     }
 }

@@ -6,13 +6,13 @@ import Mustache
 
 /// Builds each page's template values.
 extension CustodyServer {
-    func queuePage(_ request: Request, _ p: Page, _ user: User) throws -> Response {
+    func queuePage(_ request: Request, _ p: Page, _ user: User) async throws -> Response {
         let q = request.uri.queryParameters
         let state = q["state"].map(String.init).flatMap { ["open", "claimed", "closed", "all"].contains($0) ? $0 : nil } ?? "open"
         let pageNumber = max(1, q["page"].flatMap { Int($0) } ?? 1)
         let size = 50
-        let result = try catalog.queue(state: state == "all" ? nil : state, limit: size, offset: (pageNumber - 1) * size)
-        let counts = try catalog.serverFigures().queue
+        let result = try await db { c in try c.queue(state: state == "all" ? nil : state, limit: size, offset: (pageNumber - 1) * size) }
+        let counts = try await db { c in try c.serverFigures() }.queue
         let tabs: [[String: Any]] = ["open", "claimed", "closed", "all"].map { key in
             ["key": key, "label": p.language[key], "active": key == state,
              "count": key == "all" ? counts.values.reduce(0, +) : counts[key] ?? 0]
@@ -40,7 +40,7 @@ extension CustodyServer {
         return render("queue", values, page: p, title: p.language["queue"])
     }
 
-    func incidentPage(_ request: Request, _ p: Page, _ user: User, _ id: String, _ detail: JSONValue) throws -> Response {
+    func incidentPage(_ request: Request, _ p: Page, _ user: User, _ id: String, _ detail: JSONValue) async throws -> Response {
         let zone = config.timeZone
         let clips = detail["clips"]?.arrayValue ?? []
         let findings = detail["findings"]?.arrayValue ?? []
@@ -95,37 +95,40 @@ extension CustodyServer {
             ["sha": c["sha256"]?.stringValue ?? "", "officer": c["officer_id"]?.stringValue ?? "—",
              "start": HTML.clock(time(c["start"]) ?? 0, zone: zone), "length": HTML.duration(c["duration"]?.doubleValue ?? 0)]
         }
-        let itemID = try request.uri.queryParameters["item"].flatMap { Int64($0) } ?? catalog.reviewItemID(incident: id, officer: nil)
+        let asked = request.uri.queryParameters["item"].flatMap { Int64($0) }
+        let itemID = if let asked { asked } else { try await db { c in try c.reviewItemID(incident: id, officer: nil) } }
         var values: [String: Any] = [
             "incident_id": id, "officers": officers, "clips": clipCards, "zone": zone.identifier,
-            "review": try reviewPanel(itemID, p, user),
+            "review": try await reviewPanel(itemID, p, user),
         ]
         for key in ["category", "station", "location"] { if let v = detail[key]?.stringValue { values[key] = v } }
         return render("incident", values, page: p, title: "\(p.language["incident"]) \(id)")
     }
 
-    func clipPage(_ request: Request, _ p: Page, _ user: User, _ evidence: EvidenceRecord) throws -> Response {
-        let detail = try catalog.clipDetail(evidence)
+    func clipPage(_ request: Request, _ p: Page, _ user: User, _ evidence: EvidenceRecord) async throws -> Response {
+        let detail = try await db { c in try c.clipDetail(evidence) }
         let zone = config.timeZone
         let receipts: [[String: Any]] = (detail["receipts"]?.arrayValue ?? []).map { r in
             ["received": HTML.localTime(r["received_at"]?.stringValue.flatMap { Timestamp.parse($0, zone: zone) }?.timeIntervalSince1970, zone: zone),
              "name": r["original_name"]?.stringValue ?? "", "method": r["method"]?.stringValue ?? ""]
         }
-        let itemID = try request.uri.queryParameters["item"].flatMap { Int64($0) } ?? catalog.reviewItemID(clip: evidence.sha256)
+        let asked = request.uri.queryParameters["item"].flatMap { Int64($0) }
+        let itemID = if let asked { asked } else { try await db { c in try c.reviewItemID(clip: evidence.sha256) } }
+        let review = Access.read.contains(user.role) ? try await reviewPanel(itemID, p, user) : ""
         let values: [String: Any] = [
             "sha": evidence.sha256, "sha_short": String(evidence.sha256.prefix(16)), "officer": evidence.officerID ?? "—",
             "start": HTML.localTime(evidence.probe.startTime?.timeIntervalSince1970, zone: zone),
             "length": HTML.duration(evidence.probe.duration ?? 0), "integrity": evidence.probe.integrity.rawValue,
             "incidents": (detail["incidents"]?.arrayValue ?? []).compactMap(\.stringValue).map { ["id": $0, "link": Link.incident($0)] }, "receipts": receipts,
-            "review": Access.read.contains(user.role) ? try reviewPanel(itemID, p, user) : "",
+            "review": review,
         ]
         return render("clip", values, page: p, title: p.language["clip"])
     }
 
     /// The review box: claim, the verdict form for the holder, or the recorded verdict.
-    func reviewPanel(_ id: Int64?, _ p: Page, _ user: User) throws -> String {
+    func reviewPanel(_ id: Int64?, _ p: Page, _ user: User) async throws -> String {
         var values: [String: Any] = ["t": p.language.strings, "csrf": csrf(for: p.sessionToken)]
-        guard let id, let item = try catalog.reviewItem(id) else {
+        guard let id, let item = try await db({ c in try c.reviewItem(id) }) else {
             values["no_item"] = true
             return Self.library.render(values, withTemplate: "review") ?? ""
         }

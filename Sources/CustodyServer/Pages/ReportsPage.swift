@@ -32,7 +32,7 @@ extension CustodyServer {
             guard let period = asked.map(ReportPeriod.init) ?? latestStoredPeriod() ?? .day(CalendarDay(containing: Date(), zone: config.timeZone).adding(days: -1)) else {
                 return render("message", ["heading": "400", "text": "period: YYYY-MM-DD or YYYY-Www"], page: p, title: "400", status: .badRequest)
             }
-            return try reportsPage(p, period)
+            return try await reportsPage(p, period)
         }
         router.get("/reports/files/{name}") { _, context in
             _ = try context.require(Access.reports)
@@ -55,7 +55,7 @@ extension CustodyServer {
             guard let text = try context.path("period"), let period = ReportPeriod(text) else {
                 throw APIError(.badRequest, "A report period is a day (2024-02-14) or an ISO week (2024-W07).")
             }
-            return JSONResponse.ok(try catalog.periodReport(period, zone: config.timeZone).jsonValue)
+            return JSONResponse.ok(try await db { c in try c.periodReport(period, zone: config.timeZone) }.jsonValue)
         }
     }
 
@@ -67,8 +67,8 @@ extension CustodyServer {
 
     func latestStoredPeriod() -> ReportPeriod? { storedPeriods().first { $0.kind == .daily } }
 
-    func reportsPage(_ p: Page, _ period: ReportPeriod) throws -> Response {
-        let report = try catalog.periodReport(period, zone: config.timeZone)
+    func reportsPage(_ p: Page, _ period: ReportPeriod) async throws -> Response {
+        let report = try await db { c in try c.periodReport(period, zone: config.timeZone) }
         let language = ReportLanguage(rawValue: p.language.rawValue) ?? .zh
         let stored = storedPeriods()
         var values: [String: Any] = [

@@ -100,6 +100,20 @@ extension CustodyServer {
         return .user(user)
     }
 
+    /// The answer when a request's token or session could not be looked up: JSON for the API,
+    /// a page in the reader's language otherwise; 503 with Retry-After either way.
+    func signInUnavailable(_ request: Request) -> Response {
+        let path = request.uri.path
+        guard !path.hasPrefix("/api/"), path != "/metrics", path != "/health" else { return AuthMiddleware.unavailableJSON() }
+        let p = Page(
+            language: Language.choose(cookie: request.cookies["custody_lang"]?.value, acceptLanguage: request.headers[.acceptLanguage]),
+            user: nil, sessionToken: nil, path: path)
+        let text = p.language["unavailable_text"].replacingOccurrences(of: "{s}", with: String(AuthMiddleware.retryAfter))
+        return render("message", ["heading": "503 · \(p.language["unavailable_heading"])", "text": text],
+                      page: p, title: p.language["unavailable_heading"], status: .serviceUnavailable)
+            .withHeaders([.retryAfter: String(AuthMiddleware.retryAfter)])
+    }
+
     /// The form's fields; a form over `maxFormBody` is answered with a 413 page in the reader's
     /// language (nothing of it is used).
     func formBody(_ request: Request, _ context: CustodyRequestContext) async throws -> [String: [String]] {
@@ -150,7 +164,7 @@ extension CustodyServer {
             guard let user = try await signIn(name: name, password: password, address: address) else {
                 return render("login", ["next": next, "flash": p.language["bad_login"]], page: p, title: p.language["sign_in"], status: .unauthorized)
             }
-            let token = try catalog.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime)
+            let token = try await db { c in try c.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime) }
             // Officers land on their own footage unless they asked for a page.
             return Self.redirect(user.role == .officer && next == "/queue" ? "/my" : next, cookies: [sessionCookie(token)])
         }
@@ -158,10 +172,10 @@ extension CustodyServer {
             let fields = try await formBody(request, context)
             try checkCSRF(request, fields)
             if let token = request.cookies[AuthMiddleware.cookieName]?.value {
-                try catalog.revokeToken(token)
+                try await db { c in try c.revokeToken(token) }
                 tokens.remove(token)
             }
-            if let user = context.user { try catalog.audit(actor: user.name, action: "signed-out", subject: "session") }
+            if let user = context.user { try await db { c in try c.audit(actor: user.name, action: "signed-out", subject: "session") } }
             return Self.redirect("/login", cookies: ["\(AuthMiddleware.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"])
         }
         router.get("/lang/{lang}") { request, context in
@@ -173,10 +187,10 @@ extension CustodyServer {
             // `custody demo` only: one-click sign-in for the demo accounts (used by tools/ui-check).
             router.get("/demo-login") { request, _ in
                 let q = request.uri.queryParameters
-                guard let name = q["user"].map(String.init), let user = try catalog.credentials(name: name)?.0 else {
+                guard let name = q["user"].map(String.init), let user = try await db({ c in try c.credentials(name: name) })?.0 else {
                     throw APIError(.notFound, "No demo account by that name.")
                 }
-                let token = try catalog.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime)
+                let token = try await db { c in try c.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime) }
                 var cookies = [sessionCookie(token)]
                 if let lang = q["lang"].flatMap({ Language(rawValue: String($0)) }) {
                     cookies.append("custody_lang=\(lang.rawValue); Path=/; SameSite=Lax; Max-Age=31536000")
@@ -189,27 +203,27 @@ extension CustodyServer {
             let user: User
             switch pageUser(request, context, Access.read) { case .user(let u): user = u; case .response(let r): return r }
             let p = page(request, context)
-            return try queuePage(request, p, user)
+            return try await queuePage(request, p, user)
         }
         router.get("/incidents/{incident_id}") { request, context in
             let user: User
             switch pageUser(request, context, Access.read) { case .user(let u): user = u; case .response(let r): return r }
             let p = page(request, context)
-            guard let id = try context.path("incident_id"), let detail = try catalog.incidentDetail(id) else {
+            guard let id = try context.path("incident_id"), let detail = try await db({ c in try c.incidentDetail(id) }) else {
                 return render("message", ["heading": "404", "text": p.language["not_found"]], page: p, title: "404", status: .notFound)
             }
-            try catalog.audit(actor: user.name, action: "viewed", subject: "incident:\(id)")
-            return try incidentPage(request, p, user, id, detail)
+            try await db { c in try c.audit(actor: user.name, action: "viewed", subject: "incident:\(id)") }
+            return try await incidentPage(request, p, user, id, detail)
         }
         router.get("/clips/{sha256}") { request, context in
             switch pageUser(request, context, Access.clips) { case .user: break; case .response(let r): return r }
             let p = page(request, context)
             let (user, evidence): (User, EvidenceRecord)
-            do { (user, evidence) = try clipFor(context) } catch let error as APIError {
+            do { (user, evidence) = try await clipFor(context) } catch let error as APIError {
                 return render("message", ["heading": "\(error.status.code)", "text": error.message], page: p, title: "\(error.status.code)", status: error.status)
             }
-            try catalog.audit(actor: user.name, action: "viewed", subject: evidence.sha256)
-            return try clipPage(request, p, user, evidence)
+            try await db { c in try c.audit(actor: user.name, action: "viewed", subject: evidence.sha256) }
+            return try await clipPage(request, p, user, evidence)
         }
         for action in ["claim", "release", "verdict", "reopen"] {
             router.post("/queue/{id}/\(action)") { request, context in
@@ -220,14 +234,14 @@ extension CustodyServer {
                 try checkCSRF(request, fields)
                 let id = try itemID(context)
                 switch action {
-                case "claim": _ = try catalog.claim(id, by: user.name, lease: settings.lease)
-                case "release": _ = try catalog.release(id, by: user.name, asSupervisor: user.role == .supervisor)
-                case "reopen": _ = try catalog.reopen(id, by: user.name)
+                case "claim": _ = try await db { c in try c.claim(id, by: user.name, lease: settings.lease) }
+                case "release": _ = try await db { c in try c.release(id, by: user.name, asSupervisor: user.role == .supervisor) }
+                case "reopen": _ = try await db { c in try c.reopen(id, by: user.name) }
                 default:
                     let note = fields["note"]?.first.flatMap { $0.isEmpty ? nil : $0 }
-                    _ = try catalog.recordVerdict(id, by: user.name, verdict: fields["verdict"]?.first ?? "", checklist: fields["checklist"] ?? [], note: note)
+                    _ = try await db { c in try c.recordVerdict(id, by: user.name, verdict: fields["verdict"]?.first ?? "", checklist: fields["checklist"] ?? [], note: note) }
                 }
-                return Self.redirect(try itemPage(id))
+                return Self.redirect(try await itemPage(id))
             }
         }
     }
@@ -237,8 +251,8 @@ extension CustodyServer {
     }
 
     /// Where an item is reviewed: its incident page, or its clip page.
-    func itemPage(_ id: Int64) throws -> String {
-        guard let item = try catalog.reviewItem(id) else { return "/queue" }
+    func itemPage(_ id: Int64) async throws -> String {
+        guard let item = try await db({ c in try c.reviewItem(id) }) else { return "/queue" }
         if let incident = item.incidentID { return Link.incident(incident, item: id) }
         if let sha = item.clipSHA256 { return Link.clip(sha, item: id) }
         return "/queue"
@@ -246,7 +260,7 @@ extension CustodyServer {
 
     /// Shared by the password API and the login form: nil on a wrong name or password.
     func signIn(name: String, password: String, address: String) async throws -> User? {
-        let found = try catalog.credentials(name: name)
+        let found = try await db { c in try c.credentials(name: name) }
         let hash = found?.1 ?? "$2b$04$abcdefghijklmnopqrstuu6aZ0Uq1wmPGYOkJ8QeSkX9tG5/5RJzu"
         let valid = await Passwords.verify(password, hash: hash)
         guard let (user, _) = found, valid, user.role != .station else {
@@ -254,7 +268,7 @@ extension CustodyServer {
             return nil
         }
         try await throttle.succeeded(name: name, address: address)
-        try catalog.audit(actor: user.name, action: "signed-in", subject: "session")
+        try await db { c in try c.audit(actor: user.name, action: "signed-in", subject: "session") }
         return user
     }
 }

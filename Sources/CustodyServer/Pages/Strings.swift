@@ -133,6 +133,8 @@ enum Language: String, Sendable, CaseIterable {
         "throttled_address": ["该网络地址登录失败次数过多，已暂停从此地址登录。请 {minutes} 分钟后再试，或联系管理员。", "Too many failed sign-ins from this address; signing in is paused. Try again in {minutes} minutes, or ask an admin."],
         "form_too_large": ["提交的内容超过 {kb} KB，未被处理。请缩短备注等内容后重新提交。", "The form is larger than {kb} KB and was not processed. Shorten the note or other text and send it again."],
         "too_large_heading": ["内容过大", "Too large"],
+        "unavailable_heading": ["暂时无法处理", "Try again shortly"],
+        "unavailable_text": ["服务器暂时读不到目录，无法核对您的登录状态。您仍处于登录状态：请在 {s} 秒后刷新本页。", "The server could not read its catalog to check your sign-in just now. You are still signed in: reload this page in {s} seconds."],
         "seconds": ["秒", "s"],
         "times_in": ["时间为", "Times in"],
         "daily_report": ["日报", "Daily"],
