@@ -95,8 +95,8 @@ public final class Ingestor: Sendable {
         let poisoned: ProbeRecord? = guardKey.flatMap { probeGuard.diedProbing($0) }.map { began in
             ProbeRecord(
                 path: display, size: 0, integrity: .unreadable,
-                error: "Reading this file stopped Custody (its probe began \(Timestamp.format(began)) and never finished); "
-                    + "it is kept unprobed in quarantine so that it cannot stop ingest again.")
+                error: "Reading this file stopped Custody \(ProbeGuard.quarantineAfter) times (the first probe began \(Timestamp.format(began)) "
+                    + "and none finished); it is kept unprobed in quarantine so that it cannot stop ingest again.")
         }
         var staged: StagedCopy
         var journal: Int64? = nil

@@ -4,8 +4,8 @@ import Foundation
 import Testing
 
 /// A file that stops the process while it is probed (a crash in FFmpeg nobody has found yet) is
-/// quarantined unprobed at the next attempt, so it cannot stop ingest at every start and starve
-/// the files behind it. The crash is simulated by CUSTODY_FAILPOINT=crash-in-probe (SIGKILL
+/// quarantined unprobed after three such deaths, so it cannot stop ingest at every start and
+/// starve the files behind it; a single death (a kill, a power cut) is just retried. The crash is simulated by CUSTODY_FAILPOINT=crash-in-probe (SIGKILL
 /// inside the guarded probe).
 @Suite(.serialized) struct PoisonFileTests {
     static let sample = TestEnvironment.footage.appendingPathComponent("J0012345_012345_20240214084900_0001.mp4")
@@ -16,10 +16,13 @@ import Testing
         let data = dir.appendingPathComponent("data"), clip = dir.appendingPathComponent("J0012345_012345_20240214084900_0001.mp4")
         try FileManager.default.copyItem(at: Self.sample, to: clip)
 
-        let crashed = try Run.program(TestEnvironment.custodyBinary, ["ingest", "--data", data.path, clip.path],
-                                      environment: ["CUSTODY_FAILPOINT": "crash-in-probe"])
-        #expect(crashed.status != 0, "the failpoint should have stopped the process")
-        #expect(FileManager.default.fileExists(atPath: clip.path), "the hand-in is still where it was")
+        // The probe stops the process at three starts in a row.
+        for attempt in 1...3 {
+            let crashed = try Run.program(TestEnvironment.custodyBinary, ["ingest", "--data", data.path, clip.path],
+                                          environment: ["CUSTODY_FAILPOINT": "crash-in-probe"])
+            #expect(crashed.status != 0, "attempt \(attempt): the failpoint should have stopped the process")
+            #expect(FileManager.default.fileExists(atPath: clip.path), "the hand-in is still where it was")
+        }
 
         let again = try Run.program(TestEnvironment.custodyBinary, ["ingest", "--json", "--data", data.path, clip.path])
         #expect(again.status < 128, "exit \(again.status): \(again.stderr)")
@@ -35,6 +38,22 @@ import Testing
         try FileManager.default.copyItem(at: TestEnvironment.footage.appendingPathComponent(other.lastPathComponent), to: other)
         let next = try Run.program(TestEnvironment.custodyBinary, ["ingest", "--data", data.path, other.path])
         #expect(next.stdout.contains("ingested"), "\(next.stdout) \(next.stderr)")
+    }
+
+    /// One death during a probe proves nothing (a kill, a power cut): the file is probed again.
+    @Test func aProbeInterruptedOnceIsProbedAgainAndStored() throws {
+        let dir = try TestEnvironment.temporaryFolder("poison-once")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("data"), clip = dir.appendingPathComponent(Self.sample.lastPathComponent)
+        try FileManager.default.copyItem(at: Self.sample, to: clip)
+        let crashed = try Run.program(TestEnvironment.custodyBinary, ["ingest", "--data", data.path, clip.path],
+                                      environment: ["CUSTODY_FAILPOINT": "crash-in-probe"])
+        #expect(crashed.status != 0)
+        let again = try Run.program(TestEnvironment.custodyBinary, ["ingest", "--json", "--data", data.path, clip.path])
+        #expect(again.stdout.contains("\"ingested\""), "\(again.stdout) \(again.stderr)")
+        let catalog = try Catalog(path: data.appendingPathComponent("custody.sqlite").path)
+        #expect(try catalog.evidence(sha256: try Fixtures.sha256(of: clip))?.location == .vault)
+        #expect(TestEnvironment.files(in: data.appendingPathComponent("probing")).isEmpty)
     }
 
     @Test func anUploadThatStoppedTheServerIsQuarantinedAtTheNextStartAndTheServerStaysUp() throws {
@@ -69,6 +88,21 @@ import Testing
                               body: bytes)
         first.waitUntilExit()
         #expect(first.terminationReason == .uncaughtSignal)
+        // Two more lives die the same way: start-up resumes the finished upload and probes it.
+        for life in 2...3 {
+            let again = Process()
+            again.executableURL = TestEnvironment.custodyBinary
+            again.arguments = ["serve", "--data", data.path, "--port", String(RawHTTP.freePort())]
+            again.environment = first.environment
+            again.standardOutput = FileHandle.nullDevice
+            again.standardError = FileHandle.nullDevice
+            try again.run()
+            let deadline = Date().addingTimeInterval(60)
+            while again.isRunning && Date() < deadline { usleep(50_000) }
+            if again.isRunning { again.terminate() }
+            again.waitUntilExit()
+            #expect(again.terminationReason == .uncaughtSignal, "life \(life) should have been stopped by the probe")
+        }
 
         // Second life: start-up finishes the upload without probing it again, and stays up.
         let server = UploadResumeTests.Server(data: data)
