@@ -56,7 +56,7 @@ import Testing
         let request = SigV4.Request(
             method: v.method, path: v.path, query: v.query,
             headers: [("Host", "example.amazonaws.com")] + v.headers + [("X-Amz-Date", Self.suiteDate)],
-            payloadSHA256: FileHasherHex.sha256(v.body))
+            payloadSHA256: SigV4Digest.hex(of: Data(v.body.utf8)))
         let authorization = Self.suite.authorization(request, timestamp: Self.suiteDate)
         #expect(authorization == "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=\(v.signedHeaders), Signature=\(v.signature)")
     }
@@ -96,11 +96,5 @@ import Testing
     @Test func keysAreEncodedByteByByteExceptUnreservedCharacters() {
         #expect(SigV4.uriEncode("警2024 001+a~b") == "%E8%AD%A62024%20001%2Ba~b")
         #expect(SigV4.uriEncode("a/b") == "a%2Fb")
-    }
-}
-
-enum FileHasherHex {
-    static func sha256(_ text: String) -> String {
-        SigV4Digest.hex(of: Data(text.utf8))
     }
 }

@@ -200,7 +200,7 @@ public struct S3Vault: Vault {
         // s3api numbers parts up to 1,000 (AWS: 10,000): grow the parts for very large files.
         let partSize = max(configuration.partSize, Int((size + 999) / 1000))
         var parts: [(Int, String)] = []
-        var whole = SHA256Stream()
+        var whole = SHA256Hasher()
         var sent: Int64 = 0
         do throws(VaultError) {
             var number = 1
@@ -390,11 +390,4 @@ final class ConditionalWrites: @unchecked Sendable {
         get { lock.withLock { value } }
         set { lock.withLock { value = newValue } }
     }
-}
-
-/// SHA-256 over bytes fed in pieces.
-struct SHA256Stream {
-    private var hasher = SHA256Hasher()
-    mutating func update(_ bytes: [UInt8]) { hasher.update(bytes) }
-    mutating func finish() -> String { hasher.finish() }
 }
