@@ -4,7 +4,7 @@ import CustodyStore
 import Foundation
 
 /// `custody audit [--day YYYY-MM-DD] [--out DIR] [--purge]`: the nightly compliance audit.
-struct Audit: ParsableCommand {
+struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The nightly compliance audit: relink a day, check fixity and the audit chain, apply retention, write reports.",
         discussion: """
@@ -37,12 +37,12 @@ struct Audit: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let context = try options.open()
         let today = CalendarDay(containing: Date(), zone: context.zone)
         let audited = day.flatMap(CalendarDay.init) ?? today.adding(days: -1)
         guard audited <= today else {
-            Console.error("custody audit: \(audited) is after today (\(today) in \(context.zone.identifier)): nothing has happened yet.")
+            Console.error("custody audit: \(audited) async is after today (\(today) in \(context.zone.identifier)): nothing has happened yet.")
             throw ExitCode(1)
         }
         var outFolders: [URL] = []
@@ -60,7 +60,7 @@ struct Audit: ParsableCommand {
         audit.purge = purge
         audit.outFolders = outFolders
         audit.actor = by ?? "audit:\(ProcessInfo.processInfo.userName)"
-        let outcome = try audit.run()
+        let outcome = try await audit.run()
         Console.out(NightlyAudit.summaryLine(audited, outcome))
         if !outcome.integrityProblems.isEmpty { throw ExitCode(2) }
     }
@@ -68,8 +68,8 @@ struct Audit: ParsableCommand {
 
 /// The audit chain's anchors (written by each audit) as `custody verify` checks them.
 enum AuditChainCheck {
-    static func anchorProblems(_ context: Context) throws -> [String] {
+    static func anchorProblems(_ context: Context) async throws -> [String] {
         let (anchors, unreadable) = ChainAnchor.load(context.folder.reports.appendingPathComponent(ChainAnchor.fileName))
-        return unreadable + (try context.catalog.checkAnchors(anchors))
+        return unreadable + (try await context.catalog.checkAnchors(anchors))
     }
 }

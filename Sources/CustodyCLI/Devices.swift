@@ -4,13 +4,13 @@ import CustodyIngest
 import Foundation
 
 /// `custody devices import [--tz ZONE] [--encoding NAME] [--json] CSV…`
-struct Devices: ParsableCommand {
+struct Devices: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The camera check-out log.",
         subcommands: [DevicesImport.self])
 }
 
-struct DevicesImport: ParsableCommand {
+struct DevicesImport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Load camera check-out records (SPEC §4) and attribute clips by them.",
@@ -36,18 +36,18 @@ struct DevicesImport: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let context = try options.open()
         let named = encoding.flatMap(CSVFile.TextEncoding.named)
         var reports: [ImportReport] = []
         var officers = Set<String>()
         for file in files {
-            let (report, changed) = DeviceImport.run(path: file, catalog: context.catalog, zone: context.zone, encoding: named)
+            let (report, changed) = await DeviceImport.run(path: file, catalog: context.catalog, zone: context.zone, encoding: named)
             officers.formUnion(changed)
             if json { JSONLineWriter().write(report) } else { Console.out(report.human) }
             reports.append(report)
         }
-        try context.relink(officers)
+        try await context.relink(officers)
         let status = ImportReport.exitStatus(reports)
         if status != 0 { throw ExitCode(status) }
     }

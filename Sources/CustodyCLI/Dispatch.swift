@@ -5,13 +5,13 @@ import CustodyStore
 import Foundation
 
 /// `custody dispatch import [--tz ZONE] [--mapping FILE] [--encoding NAME] [--json] CSV…`
-struct Dispatch: ParsableCommand {
+struct Dispatch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Dispatch (110 / CAD) records.",
         subcommands: [DispatchImportCommand.self])
 }
 
-struct DispatchImportCommand: ParsableCommand {
+struct DispatchImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Load dispatch records (SPEC §3), then link them to footage.",
@@ -45,7 +45,7 @@ struct DispatchImportCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let context = try options.open()
         let named = encoding.flatMap(CSVFile.TextEncoding.named)
         var map = DispatchImport.Mapping()
@@ -61,13 +61,13 @@ struct DispatchImportCommand: ParsableCommand {
         var officers = Set<String>()
         let output = JSONLineWriter()
         for file in files {
-            let (report, changed) = DispatchImport.run(path: file, catalog: context.catalog, zone: context.zone, mapping: map, encoding: named)
+            let (report, changed) = await DispatchImport.run(path: file, catalog: context.catalog, zone: context.zone, mapping: map, encoding: named)
             officers.formUnion(changed)
             reports.append(report)
             if json { output.write(report) } else { Console.out(report.human) }
         }
-        try context.catalog.relinkAndRefreshQueue(officers: officers, policy: context.config.policy, actor: "cli")
-        let figures = try context.catalog.coverageFigures()
+        try await context.catalog.relinkAndRefreshQueue(officers: officers, policy: context.config.policy, actor: "cli")
+        let figures = try await context.catalog.coverageFigures()
         if json {
             var o = JSONObjectBuilder()
             o.add("judged_calls", figures.judged)
@@ -85,20 +85,20 @@ struct DispatchImportCommand: ParsableCommand {
 }
 
 /// `custody link`: recompute every link and finding.
-struct LinkCommand: ParsableCommand {
+struct LinkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "link",
         abstract: "Recompute every clip↔incident link and every finding.")
 
     @OptionGroup var options: DataOptions
 
-    func run() throws {
+    func run() async throws {
         let context = try options.open()
         let started = Date()
-        let summary = try context.catalog.relink(officers: nil, policy: context.config.policy, actor: "cli")
+        let summary = try await context.catalog.relink(officers: nil, policy: context.config.policy, actor: "cli")
         Console.out("linked \(summary.officers) officer(s): \(summary.links) link(s), \(summary.findings) finding(s) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         Console.out("(a running custody serve brings its review queue up to date within 5 minutes)")
-        Console.out(Self.describe(try context.catalog.coverageFigures()))
+        await Console.out(Self.describe(try context.catalog.coverageFigures()))
     }
 
     static func describe(_ f: Catalog.CoverageFigures) -> String {
@@ -109,7 +109,7 @@ struct LinkCommand: ParsableCommand {
 }
 
 /// `custody gaps [--json] [--incident ID] [--officer ID] [--since T] [--until T]`
-struct Gaps: ParsableCommand {
+struct Gaps: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List findings (SPEC §7).")
 
     @OptionGroup var options: DataOptions
@@ -137,13 +137,13 @@ struct Gaps: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let context = try options.open()
         let query = Catalog.FindingQuery(
             incidentID: incident, officerID: officer,
             since: since.flatMap { Timestamp.parse($0, zone: context.zone) },
             until: until.flatMap { Timestamp.parse($0, zone: context.zone) })
-        let findings = try context.catalog.findings(query)
+        let findings = try await context.catalog.findings(query)
         if json {
             let output = JSONLineWriter()
             findings.forEach(output.write)

@@ -5,7 +5,7 @@ import Foundation
 
 /// `custody hold add|release|list`: legal holds and case-evidence marks, which keep footage
 /// from retention's deletion for as long as they stand.
-struct HoldCommand: ParsableCommand {
+struct HoldCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hold",
         abstract: "Legal holds and case-evidence marks (footage under them is never deleted).",
@@ -15,7 +15,7 @@ struct HoldCommand: ParsableCommand {
 /// Who acts on the command line: `--by`, else the system user.
 private func commandLineActor(_ by: String?) -> String { by ?? "cli:\(ProcessInfo.processInfo.userName)" }
 
-struct HoldAdd: ParsableCommand {
+struct HoldAdd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Put a clip, or every clip linked to an incident, on legal hold or mark it as case evidence.")
@@ -44,10 +44,10 @@ struct HoldAdd: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let context = try options.open()
         do {
-            let hold = try context.catalog.placeHold(
+            let hold = try await context.catalog.placeHold(
                 kind: caseEvidence ? .caseEvidence : .legalHold, clip: clip?.lowercased(), incident: incident, reason: reason, by: commandLineActor(by))
             Console.out("hold \(hold.id): \(hold.kind.rawValue) on \(hold.clipSHA256 ?? "incident \(hold.incidentID!)") (\(hold.reason))")
         } catch let error as Catalog.HoldError {
@@ -57,7 +57,7 @@ struct HoldAdd: ParsableCommand {
     }
 }
 
-struct HoldRelease: ParsableCommand {
+struct HoldRelease: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "release", abstract: "End a hold; its footage falls back to its other retention classes.")
 
@@ -72,10 +72,10 @@ struct HoldRelease: ParsableCommand {
     @Option(help: ArgumentHelp("Who releases it (default: the system user).", valueName: "NAME"))
     var by: String?
 
-    func run() throws {
+    func run() async throws {
         let context = try options.open()
         do {
-            let hold = try context.catalog.releaseHold(id, reason: reason, by: commandLineActor(by))
+            let hold = try await context.catalog.releaseHold(id, reason: reason, by: commandLineActor(by))
             Console.out("hold \(hold.id) released (\(hold.releaseReason ?? ""))")
         } catch let error as Catalog.HoldError {
             Console.error("custody hold release: \(error.description)")
@@ -84,7 +84,7 @@ struct HoldRelease: ParsableCommand {
     }
 }
 
-struct HoldList: ParsableCommand {
+struct HoldList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List holds, newest first.")
 
     @OptionGroup var options: DataOptions
@@ -95,8 +95,8 @@ struct HoldList: ParsableCommand {
     @Flag(help: "Print one JSON object per hold (JSON Lines).")
     var json = false
 
-    func run() throws {
-        let holds = try options.open().catalog.holds(activeOnly: !all)
+    func run() async throws {
+        let holds = try await options.open().catalog.holds(activeOnly: !all)
         if json {
             let output = JSONLineWriter()
             holds.forEach(output.write)

@@ -5,7 +5,7 @@ import CustodyStore
 import Foundation
 
 /// `custody ingest [--officer ID] [--device ID] [--received-at T] [--move] [--json] PATH…`
-struct Ingest: ParsableCommand {
+struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Store files (folders are walked) as evidence.",
         discussion: """
@@ -42,10 +42,10 @@ struct Ingest: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let context = try options.open()
         let ingestor = try context.ingestor(logger: Logs.logger("custody.ingest"))
-        try Reconcile.atStartUp(ingestor)
+        try await Reconcile.atStartUp(ingestor)
 
         let listing = SourceWalker.expand(paths.map(RawPath.init))
         for problem in listing.problems {
@@ -62,7 +62,7 @@ struct Ingest: ParsableCommand {
         var counts: [IngestResult.Status: Int] = [:]
         var stored: [String] = []
         let progress = Progress(total: files.count, label: "ingested")
-        OrderedParallel.forEach(count: files.count, width: 2, work: { ingestor.ingest(request(files[$0])) }) { _, result in
+        await OrderedParallel.forEach(count: files.count, width: 2, work: { await ingestor.ingest(request(files[$0])) }) { _, result in
             counts[result.status, default: 0] += 1
             if result.changesFindings, let sha = result.sha256 { stored.append(sha) }
             if json {
@@ -85,7 +85,7 @@ struct Ingest: ParsableCommand {
             if ProcessInfo.processInfo.environment["CUSTODY_FAILPOINT"] == "relink-fails" {
                 throw StoreFailure(code: .diskFull, path: context.folder.root.path, detail: "injected fault")
             }
-            try context.relink(try context.catalog.officers(ofClips: stored))
+            try await context.relink(try context.catalog.officers(ofClips: stored))
         } catch {
             Console.error(
                 "custody ingest: the \(stored.count) file(s) ingested above are stored, but linking them to calls failed "
@@ -99,8 +99,8 @@ struct Ingest: ParsableCommand {
 }
 
 enum Reconcile {
-    static func atStartUp(_ ingestor: Ingestor) throws {
-        let report = try ingestor.reconcile()
+    static func atStartUp(_ ingestor: Ingestor) async throws {
+        let report = try await ingestor.reconcile()
         guard !report.isEmpty else { return }
         Console.error(
             "custody: start-up reconciliation finished \(report.finished) interrupted hand-in(s), "

@@ -38,55 +38,55 @@ struct NightlyAudit {
     var reportsFolder: URL { context.folder.reports }
     var zone: TimeZone { context.zone }
 
-    func run(now: Date = Date()) throws -> Outcome {
+    func run(now: Date = Date()) async throws -> Outcome {
         var outcome = Outcome()
         let (start, end) = ReportPeriod.day(day).interval(in: zone)
         announce("auditing \(day) (\(zone.identifier)): \(Timestamp.format(start)) to \(Timestamp.format(end))")
 
         // 1. The audit chain and its anchors, before this run adds to it: a log that lost its
         // last entries would otherwise grow new ones under the anchored ids.
-        let chain = try catalog.verifyAuditChain()
+        let chain = try await catalog.verifyAuditChain()
         let anchorFile = reportsFolder.appendingPathComponent(ChainAnchor.fileName)
         let (anchors, unreadable) = ChainAnchor.load(anchorFile)
-        let anchorProblems = unreadable + (try catalog.checkAnchors(anchors))
+        let anchorProblems = await unreadable + (try catalog.checkAnchors(anchors))
         outcome.anchorsChecked = anchors.count
-        outcome.chainEntries = try catalog.chainHead().entries
+        outcome.chainEntries = try await catalog.chainHead().entries
         for problem in chain + anchorProblems { outcome.integrityProblems.append(("audit log", problem)) }
         announce("audit chain: \(outcome.chainEntries) entries walked, \(anchors.count) anchor(s) checked, \(chain.count + anchorProblems.count) problem(s)")
 
         // 2. The day's links, findings and queue items.
-        let officers = try catalog.officersActive(from: start, to: end)
+        let officers = try await catalog.officersActive(from: start, to: end)
         outcome.officers = officers.count
         if !officers.isEmpty {
-            let summary = try catalog.relink(officers: officers, policy: context.config.policy, actor: actor)
-            outcome.queueChanges = try catalog.refreshQueue(officers: officers)
+            let summary = try await catalog.relink(officers: officers, policy: context.config.policy, actor: actor)
+            outcome.queueChanges = try await catalog.refreshQueue(officers: officers)
             announce("relinked \(officers.count) officer(s): \(summary.links) link(s), \(summary.findings) finding(s); \(outcome.queueChanges) queue item(s) added or withdrawn")
         } else {
             announce("no calls or clips on \(day): nothing to relink")
         }
 
         // 3. Fixity, after finishing any purge a crash interrupted.
-        try finishUnfinishedPurges()
-        try checkFixity(now: now, into: &outcome)
+        try await finishUnfinishedPurges()
+        try await checkFixity(now: now, into: &outcome)
 
         // 4. Retention, as of the end of the audited day.
-        try applyRetention(reference: end, into: &outcome)
+        try await applyRetention(reference: end, into: &outcome)
 
         // 5. Reports.
-        let daily = try catalog.periodReport(.day(day), zone: zone)
+        let daily = try await catalog.periodReport(.day(day), zone: zone)
         outcome.daily = daily
         outcome.reportFiles += try write(daily)
         if let week = context.config.audit.weeklyPeriod(for: day) {
-            outcome.reportFiles += try write(try catalog.periodReport(week, zone: zone))
+            await outcome.reportFiles += try write(try catalog.periodReport(week, zone: zone))
         }
         announce("reports: \(outcome.reportFiles.joined(separator: ", ")) in \(reportsFolder.path)\(outFolders.map { " and \($0.path)" }.joined())")
 
         // 6. The run on the record, then the chain's new head anchored outside the catalog.
         for (item, problem) in outcome.integrityProblems { announce("INTEGRITY: \(item): \(problem)") }
-        try catalog.audit(actor: actor, action: "audited", subject: "day:\(day)", detail: summaryDetail(outcome))
-        let head = try catalog.chainHead()
+        try await catalog.audit(actor: actor, action: "audited", subject: "day:\(day)", detail: summaryDetail(outcome))
+        let head = try await catalog.chainHead()
         try ChainAnchor.append(ChainAnchor(day: day.description, entries: head.entries, head: head.head, writtenAt: now), to: anchorFile)
-        try writeEverywhere("audit-\(day).json", Data((record(outcome, now: now).rendered + "\n").utf8), alsoInReports: true)
+        try writeEverywhere("audit-\(day).json", await Data((record(outcome, now: now).rendered + "\n").utf8), alsoInReports: true)
         for folder in outFolders {
             if let anchors = FileManager.default.contents(atPath: anchorFile.path) {
                 try DurableFile.write(anchors, to: folder.appendingPathComponent(ChainAnchor.fileName))
@@ -97,17 +97,17 @@ struct NightlyAudit {
 
     // MARK: - Fixity
 
-    private func finishUnfinishedPurges() throws {
-        for tombstone in try catalog.unfinishedPurges() {
+    private func finishUnfinishedPurges() async throws {
+        for tombstone in try await catalog.unfinishedPurges() {
             try DurableFile.remove(context.folder.root.appendingPathComponent(tombstone.storedPath))
-            try catalog.fileRemoved(sha256: tombstone.sha256)
+            try await catalog.fileRemoved(sha256: tombstone.sha256)
             announce("finished removing \(tombstone.storedPath), purged \(Timestamp.format(tombstone.purgedAt))")
         }
     }
 
-    private func checkFixity(now: Date, into outcome: inout Outcome) throws {
+    private func checkFixity(now: Date, into outcome: inout Outcome) async throws {
         let cycle = context.config.audit.fixityCycleDays
-        let due = try catalog.fixityDue(day: day, zone: zone, cycleDays: cycle, now: now)
+        let due = try await catalog.fixityDue(day: day, zone: zone, cycleDays: cycle, now: now)
         for target in due { outcome.fixityWhy[target.why, default: 0] += 1 }
         let why = FixityTarget.Why.allCases.compactMap { w in outcome.fixityWhy[w].map { "\($0) \(w.rawValue.replacingOccurrences(of: "_", with: " "))" } }
         announce("fixity: \(due.count) stored file(s) to re-hash (\(why.isEmpty ? "none due" : why.joined(separator: ", ")); cycle \(cycle) days)")
@@ -122,15 +122,15 @@ struct NightlyAudit {
             progress.step(bytes: due[i].size)
         }
         progress.finish()
-        try catalog.recordFixity(results, actor: actor, now: now)
+        try await catalog.recordFixity(results, actor: actor, now: now)
         outcome.fixityChecked = due.count
     }
 
     // MARK: - Retention
 
-    private func applyRetention(reference: Date, into outcome: inout Outcome) throws {
+    private func applyRetention(reference: Date, into outcome: inout Outcome) async throws {
         let policy = context.config.retention
-        let (due, kept) = try catalog.retentionReview(policy: policy, reference: reference)
+        let (due, kept) = try await catalog.retentionReview(policy: policy, reference: reference)
         outcome.due = due
         outcome.kept = kept
         announce("retention (default \(policy.defaultDays) days, as of \(Timestamp.format(reference))): \(due.count) clip(s) due, \(kept.count) past the default kept by a longer class")
@@ -147,12 +147,12 @@ struct NightlyAudit {
         }
         for item in due {
             let context = "deleted by custody audit --purge for \(day)"
-            guard let tombstone = try catalog.recordPurge(sha256: item.sha256, policy: policy, reference: reference, by: actor, context: context) else {
+            guard let tombstone = try await catalog.recordPurge(sha256: item.sha256, policy: policy, reference: reference, by: actor, context: context) else {
                 announce("  kept \(item.storedPath): no longer due (a hold or a link was added)")
                 continue
             }
             try DurableFile.remove(self.context.folder.root.appendingPathComponent(tombstone.storedPath))
-            try catalog.fileRemoved(sha256: tombstone.sha256)
+            try await catalog.fileRemoved(sha256: tombstone.sha256)
             outcome.purged.append(tombstone)
         }
         announce("purged \(outcome.purged.count) clip(s), each with a tombstone and an audit entry")
@@ -192,7 +192,7 @@ struct NightlyAudit {
     }
 
     /// `reports/audit-DAY.json`: what this run checked and found (unlike the reports, it says when it ran).
-    private func record(_ o: Outcome, now: Date) throws -> JSONValue {
+    private func record(_ o: Outcome, now: Date) async throws -> JSONValue {
         var r = JSONObjectBuilder()
         r.add("day", day.description)
         r.add("time_zone", zone.identifier)
@@ -205,7 +205,7 @@ struct NightlyAudit {
             ("by_reason", .object(FixityTarget.Why.allCases.map { ($0.rawValue, .int(Int64(o.fixityWhy[$0] ?? 0))) })),
             ("cycle_days", .int(Int64(context.config.audit.fixityCycleDays))),
         ]))
-        let head = try catalog.chainHead()
+        let head = try await catalog.chainHead()
         r.add("chain", .object([("entries", .int(head.entries)), ("head", .string(head.head)), ("anchors_checked", .int(Int64(o.anchorsChecked)))]))
         r.add("integrity_problems", .array(o.integrityProblems.map { .object([("item", .string($0.item)), ("problem", .string($0.problem))]) }))
         var retention = JSONObjectBuilder()

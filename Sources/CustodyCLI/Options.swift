@@ -43,10 +43,10 @@ struct Context {
     }
 
     /// Recomputes links and findings for these officers and says so on stderr.
-    func relink(_ officers: Set<String>) throws {
+    func relink(_ officers: Set<String>) async throws {
         guard !officers.isEmpty else { return }
         let started = Date()
-        let summary = try catalog.relinkAndRefreshQueue(officers: officers, policy: config.policy, actor: "cli")
+        let summary = try await catalog.relinkAndRefreshQueue(officers: officers, policy: config.policy, actor: "cli")
         let ms = Int(Date().timeIntervalSince(started) * 1000)
         if summary.queuedOfficers > 0 {
             Console.error(

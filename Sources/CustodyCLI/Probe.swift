@@ -5,7 +5,7 @@ import Foundation
 import MediaProbe
 
 /// `custody probe [--json] FILE…` and `custody probe --thumbnail OUT.jpg FILE` (SPEC §2).
-public struct Probe: ParsableCommand {
+public struct Probe: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Read media files' metadata without storing anything.",
         discussion: """

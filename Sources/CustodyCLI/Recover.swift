@@ -6,7 +6,7 @@ import Foundation
 
 /// `custody recover --from-vault`: the explicit, audited rebuild of a lost or damaged catalog
 /// (or of rows missing from one) from the files in the vault. Never done as a side effect.
-struct Recover: ParsableCommand {
+struct Recover: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rebuild a lost or damaged catalog from the vault (explicit and audited).",
         discussion: """
@@ -29,7 +29,7 @@ struct Recover: ParsableCommand {
         if !fromVault { throw ValidationError("Say what to recover from: --from-vault (the only source so far).") }
     }
 
-    func run() throws {
+    func run() async throws {
         let path = URL(fileURLWithPath: DataFolder.resolve(options.data)).standardizedFileURL.path
         let stamp = Timestamp.format(Date()).replacingOccurrences(of: ":", with: "")
         var previous = "missing"
@@ -38,7 +38,7 @@ struct Recover: ParsableCommand {
         if bare.hasCatalog {
             do {
                 let existing = try Catalog(path: bare.catalogPath)
-                let check = try existing.integrityCheck()
+                let check = try await existing.integrityCheck()
                 if check != "ok" { throw StoreFailure(code: .damaged, path: bare.catalogPath, detail: check) }
                 previous = "present"
             } catch {
@@ -64,7 +64,7 @@ struct Recover: ParsableCommand {
         let ingestor = try context.ingestor(logger: Logs.logger("custody.recover"))
         let report: ReconcileReport
         do {
-            report = try ingestor.recoverFromVault()
+            report = try await ingestor.recoverFromVault()
         } catch {
             throw DataOptions.fail(error, folder: path)
         }
@@ -76,13 +76,13 @@ struct Recover: ParsableCommand {
         detail.add("catalogued", Int64(report.recatalogued))
         detail.add("not_catalogued", Int64(report.problems.count))
         detail.add("receipts", "method recover, received at = when each vault file was sealed")
-        try context.catalog.audit(actor: "cli", action: "catalog-rebuilt", subject: "catalog", detail: detail.value)
+        try await context.catalog.audit(actor: "cli", action: "catalog-rebuilt", subject: "catalog", detail: detail.value)
         for problem in report.problems { Console.error("custody recover: \(problem)") }
         Console.error("custody recover: catalogued \(report.recatalogued) stored file(s) from the vault "
             + "(catalog was \(previous)); recorded in the audit log as catalog-rebuilt")
         if !report.problems.isEmpty { throw ExitCode(2) }
         if report.recatalogued > 0 {
-            try context.relink(try context.catalog.officers(ofClips: try context.catalog.allEvidence().map(\.sha256)))
+            try await context.relink(try context.catalog.officers(ofClips: try context.catalog.allEvidence().map(\.sha256)))
         }
     }
 }

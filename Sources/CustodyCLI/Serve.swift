@@ -4,6 +4,7 @@ import CustodyIngest
 import CustodyServer
 import CustodyStore
 import Foundation
+import ServiceLifecycle
 import Hummingbird
 
 /// `custody serve [--host 127.0.0.1] [--port 8080]`
@@ -29,20 +30,20 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let context = try options.open()
-        try Reconcile.atStartUp(try context.ingestor(logger: Logs.logger("custody.serve")))
+        try await Reconcile.atStartUp(try context.ingestor(logger: Logs.logger("custody.serve")))
         var settings = ServerSettings()
         settings.host = host
         settings.port = port
         settings.idleTimeoutSeconds = idleTimeout
         let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings)
-        QueueRefresher.start(context.catalog, uploads: server.uploads, policy: context.config.policy, every: 300)
+        let maintenance = MaintenanceService(catalog: context.catalog, uploads: server.uploads, policy: context.config.policy, every: 300)
         Console.error("custody serve: \(context.folder.root.path) on http://\(host):\(port)/; Ctrl-C to stop")
-        try await server.application(logger: Logs.logger("custody.serve")).runService()
+        try await server.application(logger: Logs.logger("custody.serve"), services: [maintenance]).runService()
     }
 }
 
 /// `custody user add NAME --role ROLE [--officer ID]`, password read from stdin.
-struct UserCommand: ParsableCommand {
+struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "user", abstract: "Accounts.", subcommands: [UserAdd.self])
 }
 
@@ -77,7 +78,7 @@ struct UserAdd: AsyncParsableCommand {
         let context = try options.open()
         let hash = await Passwords.hash(password, cost: 12)
         do {
-            let user = try context.catalog.addUser(name: name, role: Role(rawValue: role)!, officerID: officer, passwordHash: hash)
+            let user = try await context.catalog.addUser(name: name, role: Role(rawValue: role)!, officerID: officer, passwordHash: hash)
             Console.out("added \(user.name) (\(user.role.rawValue)\(officer.map { ", officer \($0)" } ?? ""))")
         } catch let error as Catalog.AccountError {
             Console.error("custody user add: \(error.description)")
@@ -130,33 +131,36 @@ struct Demo: AsyncParsableCommand {
         let ingestor = try context.ingestor(logger: Logs.logger("custody.demo"))
         let received = Timestamp.parse("2024-02-14T12:00:00Z", zone: context.zone)
         let files = SourceWalker.expand([RawPath(samplesURL.appendingPathComponent("footage").path)]).files
-        let results = files.map { ingestor.ingest(IngestRequest(source: $0, receivedAt: received, method: "ingest", handedInBy: "demo")) }
+        var results: [IngestResult] = []
+        for file in files {
+            results.append(await ingestor.ingest(IngestRequest(source: file, receivedAt: received, method: "ingest", handedInBy: "demo")))
+        }
         Console.error("custody demo: ingested \(results.filter { $0.status == .ingested }.count), quarantined \(results.filter { $0.status == .quarantined }.count)")
-        _ = DeviceImport.run(path: samplesURL.appendingPathComponent("devices.csv").path, catalog: context.catalog, zone: context.zone)
-        let (report, _) = DispatchImport.run(path: samplesURL.appendingPathComponent("dispatch.csv").path, catalog: context.catalog, zone: context.zone)
+        _ = await DeviceImport.run(path: samplesURL.appendingPathComponent("devices.csv").path, catalog: context.catalog, zone: context.zone)
+        let (report, _) = await DispatchImport.run(path: samplesURL.appendingPathComponent("dispatch.csv").path, catalog: context.catalog, zone: context.zone)
         Console.error(report.human)
-        try context.catalog.relink(officers: nil, policy: context.config.policy, actor: "demo")
+        try await context.catalog.relink(officers: nil, policy: context.config.policy, actor: "demo")
         // A larger sample share than production's 5 %, so the eight clean calls show a few.
-        try context.catalog.refreshQueue(sampleShare: 0.25, seed: "demo")
+        try await context.catalog.refreshQueue(sampleShare: 0.25, seed: "demo")
         // The nightly audit for the samples' day and for the Sunday that closes their week, so the
         // report page and DATA/reports have a daily and a weekly report to show.
         for day in ["2024-02-14", "2024-02-18"] {
             var audit = NightlyAudit(context: context, day: CalendarDay(day)!)
             audit.actor = "demo"
             audit.announce = { _ in }
-            let outcome = try audit.run()
+            let outcome = try await audit.run()
             Console.error("custody demo: " + NightlyAudit.summaryLine(CalendarDay(day)!, outcome))
         }
 
         Console.out("Demo accounts (user / password):")
-        for (name, role, officer) in Self.accounts where (try? context.catalog.credentials(name: name)) == nil {
+        for (name, role, officer) in Self.accounts where await (try? context.catalog.credentials(name: name)) == nil {
             let password = "\(name)-demo"
             let hash = await Passwords.hash(password, cost: 10)
-            _ = try context.catalog.addUser(name: name, role: role, officerID: officer, passwordHash: hash)
+            _ = try await context.catalog.addUser(name: name, role: role, officerID: officer, passwordHash: hash)
             Console.out("  \(name.padding(toLength: 11, withPad: " ", startingAt: 0)) \(password.padding(toLength: 16, withPad: " ", startingAt: 0)) \(role.rawValue)\(officer.map { " (badge \($0))" } ?? "")")
         }
-        let station = try context.catalog.stationUser(name: "dock-demo", unusablePasswordHash: await Passwords.hash(UUID().uuidString, cost: 4))
-        let stationToken = try context.catalog.issueStationToken(for: station, lifetime: nil, actor: "demo")
+        let station = try await context.catalog.stationUser(name: "dock-demo", unusablePasswordHash: await Passwords.hash(UUID().uuidString, cost: 4))
+        let stationToken = try await context.catalog.issueStationToken(for: station, lifetime: nil, actor: "demo")
         Console.out("Docking-station upload token (tus at /api/uploads; sign in as officer for My footage):\n  \(stationToken)")
         Console.out("Open http://\(host):\(port)/ and sign in; the JSON API is under /api (docs/API.md).")
 
@@ -165,38 +169,48 @@ struct Demo: AsyncParsableCommand {
         settings.port = port
         settings.demoMode = true
         let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings)
-        QueueRefresher.start(context.catalog, uploads: server.uploads, policy: context.config.policy, every: 300)
-        try await server.application(logger: Logs.logger("custody.demo")).runService()
+        let maintenance = MaintenanceService(catalog: context.catalog, uploads: server.uploads, policy: context.config.policy, every: 300)
+        try await server.application(logger: Logs.logger("custody.demo"), services: [maintenance]).runService()
     }
 }
 
-/// Brings the whole review queue up to date on a thread of its own, at start and then every
-/// `every` seconds, so that imports made while the server runs (or a full `custody link`)
-/// reach reviewers without slowing start-up or requests. The same round finishes uploads a
-/// crash left complete but not stored, and removes stale unfinished ones.
-enum QueueRefresher {
-    static func start(_ catalog: Catalog, uploads: UploadSpool, policy: Policy, every seconds: Double) {
-        Thread.detachNewThread {
-            while true {
-                let resumed = uploads.resumeComplete()
-                if resumed > 0 { Console.error("custody serve: stored \(resumed) upload(s) completed before a restart") }
-                let expired = uploads.expireStale()
-                if expired > 0 { Console.error("custody serve: removed \(expired) unfinished upload(s) past their expiry") }
-                do {
-                    // Hand-ins queued while a relink ran, when that relink did not take them.
-                    let relinked = try catalog.relinkWanted(policy: policy, actor: "serve")
-                    if !relinked.isEmpty { Console.error("custody serve: relinked \(relinked.count) officer(s) queued by hand-ins during a relink") }
-                } catch {
-                    Console.error("custody serve: queued relink failed: \(error)")
-                }
-                do {
-                    let added = try catalog.refreshQueue()
-                    if added > 0 { Console.error("custody serve: \(added) new queue item(s)") }
-                } catch {
-                    Console.error("custody serve: queue refresh failed: \(error)")
-                }
-                Thread.sleep(forTimeInterval: seconds)
+/// Brings the whole review queue up to date, at start and then every `every` seconds, so that
+/// imports made while the server runs (or a full `custody link`) reach reviewers without
+/// slowing start-up or requests. The same round finishes uploads a crash left complete but not
+/// stored, and removes stale unfinished ones. A `Service` in the server's `ServiceGroup`: it
+/// stops with the server (a round under way is finished first).
+struct MaintenanceService: Service {
+    let catalog: Catalog
+    let uploads: UploadSpool
+    let policy: Policy
+    let every: Double
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            await round()
+            try? await cancelWhenGracefulShutdown {
+                try await Task.sleep(nanoseconds: UInt64(every * 1_000_000_000))
             }
+        }
+    }
+
+    func round() async {
+        let resumed = await uploads.resumeComplete()
+        if resumed > 0 { Console.error("custody serve: stored \(resumed) upload(s) completed before a restart") }
+        let expired = await uploads.expireStale()
+        if expired > 0 { Console.error("custody serve: removed \(expired) unfinished upload(s) past their expiry") }
+        do {
+            // Hand-ins queued while a relink ran, when that relink did not take them.
+            let relinked = try await catalog.relinkWanted(policy: policy, actor: "serve")
+            if !relinked.isEmpty { Console.error("custody serve: relinked \(relinked.count) officer(s) queued by hand-ins during a relink") }
+        } catch {
+            Console.error("custody serve: queued relink failed: \(error)")
+        }
+        do {
+            let added = try await catalog.refreshQueue()
+            if added > 0 { Console.error("custody serve: \(added) new queue item(s)") }
+        } catch {
+            Console.error("custody serve: queue refresh failed: \(error)")
         }
     }
 }

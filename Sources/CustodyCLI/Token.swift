@@ -6,7 +6,7 @@ import Foundation
 
 /// `custody token add --station NAME` / `custody token revoke --station NAME`: upload-only
 /// tokens for docking stations (they cannot sign in, read or review anything).
-struct TokenCommand: ParsableCommand {
+struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token", abstract: "Upload-only tokens for docking stations.", subcommands: [TokenAdd.self, TokenRevoke.self])
 }
@@ -44,8 +44,8 @@ struct TokenAdd: AsyncParsableCommand {
         // A random password nobody knows: the account exists only to own tokens.
         let unusable = await Passwords.hash(UUID().uuidString + UUID().uuidString, cost: 4)
         do {
-            let user = try context.catalog.stationUser(name: name.station, unusablePasswordHash: unusable)
-            let token = try context.catalog.issueStationToken(
+            let user = try await context.catalog.stationUser(name: name.station, unusablePasswordHash: unusable)
+            let token = try await context.catalog.issueStationToken(
                 for: user, lifetime: expiresDays.map { Double($0) * 86400 }, actor: "cli")
             Console.out(token)
             Console.error("custody token add: upload-only token for station \(user.name)\(expiresDays.map { ", valid \($0) day(s)" } ?? ""); it is not shown again")
@@ -56,19 +56,19 @@ struct TokenAdd: AsyncParsableCommand {
     }
 }
 
-struct TokenRevoke: ParsableCommand {
+struct TokenRevoke: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke every token of a docking station.")
 
     @OptionGroup var options: DataOptions
     @OptionGroup var name: StationName
 
-    func run() throws {
+    func run() async throws {
         let context = try options.open()
-        guard let (user, _) = try context.catalog.credentials(name: name.station), user.role == .station else {
+        guard let (user, _) = try await context.catalog.credentials(name: name.station), user.role == .station else {
             Console.error("custody token revoke: there is no docking station named '\(name.station)'")
             throw ExitCode(1)
         }
-        let n = try context.catalog.revokeTokens(userID: user.id, name: user.name, actor: "cli")
+        let n = try await context.catalog.revokeTokens(userID: user.id, name: user.name, actor: "cli")
         Console.out("revoked \(n) token(s) of station \(user.name)")
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 
 /// `custody verify`: re-hash every stored file, walk the audit chain, and check that the
 /// catalog, the vault, staging and the chain anchors still account for one another.
-struct Verify: ParsableCommand {
+struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Re-hash every stored file and check the catalog, the vault and the audit chain against one another.",
         discussion: """
@@ -27,7 +27,7 @@ struct Verify: ParsableCommand {
     @Flag(help: "Print one JSON object per problem (JSON Lines).")
     var json = false
 
-    func run() throws {
+    func run() async throws {
         let path = URL(fileURLWithPath: DataFolder.resolve(options.data)).standardizedFileURL.path
         var readOnly = self.readOnly
         if !readOnly, FileManager.default.fileExists(atPath: path), !StoreFailure.isWritable(path) {
@@ -53,7 +53,7 @@ struct Verify: ParsableCommand {
         }
         let context = try options.open(readOnly ? .readOnly : .write)
         do {
-            try verify(context, readOnly: readOnly)
+            try await verify(context, readOnly: readOnly)
         } catch let exit as ExitCode {
             throw exit
         } catch {
@@ -61,15 +61,15 @@ struct Verify: ParsableCommand {
         }
     }
 
-    private func verify(_ context: Context, readOnly: Bool) throws {
+    private func verify(_ context: Context, readOnly: Bool) async throws {
         let (folder, catalog) = (context.folder, context.catalog)
-        let integrity = try catalog.integrityCheck()
+        let integrity = try await catalog.integrityCheck()
         var problems: [(item: String, problem: String)] = []
         if integrity != "ok" {
             problems.append(("catalog", StoreFailure(code: .damaged, path: folder.catalogPath, detail: "SQLite integrity check: \(integrity)").description))
         }
         // Files deleted under retention are gone on purpose: their tombstones stand for them.
-        let all = try catalog.allEvidence()
+        let all = try await catalog.allEvidence()
         let evidence = all.filter { $0.purgedAt == nil }
         let progress = Progress(total: evidence.count, label: "verified")
         OrderedParallel.forEach(count: evidence.count, width: 2, work: { index -> String? in
@@ -88,7 +88,7 @@ struct Verify: ParsableCommand {
 
         // The vault and the catalog must account for one another.
         let root = folder.root.path + "/"
-        let inFlight = try catalog.pending().map { $0.finalPath.hasPrefix(root) ? String($0.finalPath.dropFirst(root.count)) : $0.finalPath }
+        let inFlight = try await catalog.pending().map { $0.finalPath.hasPrefix(root) ? String($0.finalPath.dropFirst(root.count)) : $0.finalPath }
         let known = Set(all.map(\.storedPath) + inFlight)
         for file in folder.storedFiles() where !known.contains(file) {
             problems.append((file, "stored file that no catalog row accounts for: the catalog lost its record (or was replaced); "
@@ -99,16 +99,16 @@ struct Verify: ParsableCommand {
                 + "`watch` or `serve` finishes it, or puts a moved source back (a copy's source was never removed)"))
         }
 
-        for problem in try catalog.verifyAuditChain() + (try AuditChainCheck.anchorProblems(context)) {
+        for problem in try await catalog.verifyAuditChain() + (try AuditChainCheck.anchorProblems(context)) {
             problems.append(("audit log", problem + " (restore custody.sqlite from a backup; a rebuilt catalog cannot restore the chain)"))
         }
-        for rebuilt in try catalog.auditEntries().filter({ $0.action == "catalog-rebuilt" }) {
+        for rebuilt in try await catalog.auditEntries().filter({ $0.action == "catalog-rebuilt" }) {
             Console.error("custody verify: note: the catalog was rebuilt by `custody recover` on \(Timestamp.format(rebuilt.at)) "
                 + "(audit entry \(rebuilt.id)): the chain of custody before then is not in this catalog")
         }
         report(problems)
         if !readOnly {
-            try catalog.audit(actor: "cli", action: "verified", subject: "vault", detail: .object([
+            try await catalog.audit(actor: "cli", action: "verified", subject: "vault", detail: .object([
                 ("files", .int(Int64(evidence.count))), ("problems", .int(Int64(problems.count))),
             ]))
         }

@@ -41,7 +41,7 @@ struct Watch: AsyncParsableCommand {
         let logger = Logs.logger("custody.watch")
         let ingestor = try context.ingestor(logger: logger)
         let catalog = context.catalog, policy = context.config.policy
-        try Reconcile.atStartUp(ingestor)
+        try await Reconcile.atStartUp(ingestor)
 
         var settings = InboxWatcher.Settings()
         settings.settle = settle
@@ -49,8 +49,8 @@ struct Watch: AsyncParsableCommand {
         let json = self.json
         let watcher = InboxWatcher(ingestor: ingestor, inbox: inboxURL, settings: settings, logger: logger) { result in
             if result.changesFindings, let sha = result.sha256,
-               let officers = try? catalog.officers(ofClips: [sha]), !officers.isEmpty {
-                _ = try? catalog.relinkAndRefreshQueue(officers: officers, policy: policy, actor: "watch")
+               let officers = try? await catalog.officers(ofClips: [sha]), !officers.isEmpty {
+                _ = try? await catalog.relinkAndRefreshQueue(officers: officers, policy: policy, actor: "watch")
             }
             if json {
                 JSONLineWriter().write(result)

@@ -11,7 +11,7 @@ public enum DeviceImport {
     public static func run(
         path: String, catalog: Catalog, zone: TimeZone, encoding: CSVFile.TextEncoding? = nil, window: TimeWindow = TimeWindow(),
         actor: String = "cli"
-    ) -> (report: ImportReport, officers: Set<String>) {
+    ) async -> (report: ImportReport, officers: Set<String>) {
         var report = ImportReport(file: path)
         var officers = Set<String>()
         do {
@@ -22,11 +22,11 @@ public enum DeviceImport {
             ) { fields, columns in
                 DeviceCheckout.parse(fields, columns: columns, times: times)
             }.map(\.row)
-            let (new, updated) = try catalog.upsertCheckouts(rows, actor: actor, source: (path as NSString).lastPathComponent)
+            let (new, updated) = try await catalog.upsertCheckouts(rows, actor: actor, source: (path as NSString).lastPathComponent)
             report.imported = rows.count
             report.new = new
             report.updated = updated
-            let reattributed = try catalog.reattributeByCheckout(devices: Set(rows.map(\.deviceID)), actor: actor)
+            let reattributed = try await catalog.reattributeByCheckout(devices: Set(rows.map(\.deviceID)), actor: actor)
             officers.formUnion(reattributed.officers)
             report.extra.append(("clips_attributed", reattributed.changed))
         } catch {

@@ -62,7 +62,7 @@ public enum DispatchImport {
     public static func run(
         path: String, catalog: Catalog, zone: TimeZone, mapping: Mapping = Mapping(), encoding: CSVFile.TextEncoding? = nil,
         window: TimeWindow = TimeWindow(), actor: String = "cli"
-    ) -> (report: ImportReport, officers: Set<String>) {
+    ) async -> (report: ImportReport, officers: Set<String>) {
         var report = ImportReport(file: path)
         do {
             let times = try TimeReader(zone: zone, formats: mapping.timeFormats, window: window)
@@ -73,7 +73,7 @@ public enum DispatchImport {
             ) { fields, columns in
                 DispatchRow.parse(fields, columns: columns, times: times, nullValues: nulls)
             }
-            let upsert = try catalog.upsertDispatch(rows, source: (path as NSString).lastPathComponent, actor: actor)
+            let upsert = try await catalog.upsertDispatch(rows, source: (path as NSString).lastPathComponent, actor: actor)
             report.imported = rows.count
             report.new = upsert.new
             report.updated = upsert.updated

@@ -33,9 +33,9 @@ public struct InboxWatcher: Service {
     let inbox: URL
     let settings: Settings
     let logger: Logger
-    let report: @Sendable (IngestResult) -> Void
+    let report: @Sendable (IngestResult) async -> Void
 
-    public init(ingestor: Ingestor, inbox: URL, settings: Settings, logger: Logger, report: @escaping @Sendable (IngestResult) -> Void) {
+    public init(ingestor: Ingestor, inbox: URL, settings: Settings, logger: Logger, report: @escaping @Sendable (IngestResult) async -> Void) {
         self.ingestor = ingestor
         self.inbox = inbox
         self.settings = settings
@@ -83,7 +83,7 @@ public struct InboxWatcher: Service {
                     if result.status == .failed, let observation = Self.observe(file) {
                         failed[file] = observation
                     }
-                    report(result)
+                    await report(result)
                 }
             }
             try? await cancelWhenGracefulShutdown {
@@ -93,19 +93,15 @@ public struct InboxWatcher: Service {
         logger.info("stopped watching", metadata: ["inbox": "\(inbox.path)"])
     }
 
-    /// Runs the blocking ingests on their own threads, off the cooperative pool.
+    /// Runs a batch of ingests at once (their blocking parts run on threads of their own).
     private func ingest(_ batch: [(RawPath, Observation?)]) async -> [IngestResult] {
         let ingestor = self.ingestor
         return await withTaskGroup(of: (Int, IngestResult).self) { group in
             for (i, (file, settled)) in batch.enumerated() {
                 group.addTask {
-                    await withCheckedContinuation { continuation in
-                        Thread.detachNewThread {
-                            var request = IngestRequest(source: file, move: true, method: "watch", handedInBy: "watch")
-                            request.settled = settled
-                            continuation.resume(returning: (i, ingestor.ingest(request)))
-                        }
-                    }
+                    var request = IngestRequest(source: file, move: true, method: "watch", handedInBy: "watch")
+                    request.settled = settled
+                    return (i, await ingestor.ingest(request))
                 }
             }
             var results = [IngestResult?](repeating: nil, count: batch.count)

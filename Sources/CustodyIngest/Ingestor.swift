@@ -83,8 +83,9 @@ public final class Ingestor: Sendable {
         self.logger = logger
     }
 
-    /// Stores one file. Blocking: call it off the cooperative pool.
-    public func ingest(_ request: IngestRequest) -> IngestResult {
+    /// Stores one file. Its blocking parts (copy, hash, fsync, probe, move) run on threads of
+    /// their own (`Blocking`); the catalog calls are awaited.
+    public func ingest(_ request: IngestRequest) async -> IngestResult {
         let display = request.source.display
         let originalName = request.originalName ?? request.source.lastComponent.display
         let inspector = self.inspector
@@ -101,7 +102,7 @@ public final class Ingestor: Sendable {
         var staged: StagedCopy
         var journal: Int64? = nil
         do {
-            if request.move, request.settled == nil, let moved = try StagedCopy.moving(
+            if request.move, request.settled == nil, let moved = try await StagedCopy.moving(
                 source: request.source, stagingFolder: folder.staging, inbox: folder.inbox, catalog: catalog,
                 alongside: { path, modified in
                     guard poisoned == nil else { return }
@@ -110,9 +111,13 @@ public final class Ingestor: Sendable {
             {
                 (staged, journal) = moved
             } else {
-                staged = try StagedCopy(
-                    source: request.source, stagingFolder: folder.staging, expected: request.settled,
-                    refuseWhileWritten: request.settled != nil)
+                let (source, staging, settled) = (request.source, folder.staging, request.settled)
+                let made: UncheckedBox<Result<StagedCopy, StagedCopy.Failure>> = await Blocking.run {
+                    UncheckedBox(Result { () throws(StagedCopy.Failure) in
+                        try StagedCopy(source: source, stagingFolder: staging, expected: settled, refuseWhileWritten: settled != nil)
+                    })
+                }
+                staged = try made.value.get()
             }
         } catch {
             if error.retry {
@@ -132,17 +137,23 @@ public final class Ingestor: Sendable {
             officerOverride: request.officer, deviceOverride: request.device)
 
         do {
-            if let existing = try catalog.evidence(sha256: staged.sha256) {
+            if let existing = try await catalog.evidence(sha256: staged.sha256) {
                 staged.discard()
                 receipt.duplicate = true
-                try catalog.record(evidence: existing, receipt: receipt, actor: request.handedInBy, moveID: journal)
+                try await catalog.record(evidence: existing, receipt: receipt, actor: request.handedInBy, moveID: journal)
                 removeSourceIfCopied(request, staged: staged, moved: journal != nil)
                 return IngestResult(path: display, status: .duplicate, sha256: staged.sha256, size: staged.size, officerID: existing.officerID)
             }
 
             // Probe the staged bytes, reading names and times from the original name.
-            var probe = poisoned ?? early.value ?? probeGuard.guarded(guardKey) {
-                inspector.inspect(path: staged.path, originalName: originalName, modified: staged.sourceModified)
+            var probe: ProbeRecord
+            if let known = poisoned ?? early.value {
+                probe = known
+            } else {
+                let (path, modified) = (staged.path, staged.sourceModified)
+                probe = await Blocking.run {
+                    probeGuard.guarded(guardKey) { inspector.inspect(path: path, originalName: originalName, modified: modified) }
+                }
             }
             if poisoned != nil {
                 logger.error("quarantined unprobed: its last probe stopped the process", metadata: ["path": "\(display)"])
@@ -152,7 +163,7 @@ public final class Ingestor: Sendable {
             probe.size = staged.size
             if let device = request.device { probe.deviceID = device }
 
-            let (officer, attribution) = attribute(probe: probe, request: request)
+            let (officer, attribution) = await attribute(probe: probe, request: request)
             let ext = DataFolder.safeExtension(of: originalName)
             let unreadable = probe.integrity == .unreadable || staged.size == 0
             let reason = staged.size == 0 ? "The file is empty (0 bytes)." : probe.error
@@ -164,15 +175,18 @@ public final class Ingestor: Sendable {
                 storedPath: relative(destination), quarantineReason: unreadable ? reason : nil, probe: probe, storedAt: now,
                 officerID: officer, attribution: attribution)
 
-            let pendingID = try catalog.addPending(PendingIngest(
+            let pendingID = try await catalog.addPending(PendingIngest(
                 sha256: staged.sha256, stagedPath: staged.path, finalPath: destination.path,
                 evidenceJSON: try encode(evidence), receiptJSON: try encode(receipt)))
-            try DurableFile.makeReadOnly(URL(fileURLWithPath: staged.path))
-            try DurableFile.move(from: URL(fileURLWithPath: staged.path), to: destination)
+            let stagedURL = URL(fileURLWithPath: staged.path)
+            try await Blocking.run {
+                try DurableFile.makeReadOnly(stagedURL)
+                try DurableFile.move(from: stagedURL, to: destination)
+            }
             if unreadable {
                 try writeQuarantineNote(destination, reason: reason ?? "unreadable", original: display)
             }
-            let recorded = try catalog.record(evidence: evidence, receipt: receipt, actor: request.handedInBy, pendingID: pendingID, moveID: journal)
+            let recorded = try await catalog.record(evidence: evidence, receipt: receipt, actor: request.handedInBy, pendingID: pendingID, moveID: journal)
             removeSourceIfCopied(request, staged: staged, moved: journal != nil)
             if poisoned != nil, let guardKey { probeGuard.clear(guardKey) }
             if recorded == .duplicate {
@@ -186,7 +200,7 @@ public final class Ingestor: Sendable {
             // is finished or undone by the next start-up reconciliation.
             if let journal, FileManager.default.fileExists(atPath: staged.path) {
                 if request.source.withCString({ rename(staged.path, $0) }) == 0 {
-                    try? catalog.removeMove(id: journal)
+                    try? await catalog.removeMove(id: journal)
                 }
             }
             let reason = StoreFailure.explain(error, folder: folder.root.path)
@@ -197,11 +211,11 @@ public final class Ingestor: Sendable {
 
     /// SPEC §6: the officer named at hand-in; else the one the file names; else whoever had
     /// the camera checked out when the clip started; else unattributed.
-    func attribute(probe: ProbeRecord, request: IngestRequest) -> (String?, String?) {
+    func attribute(probe: ProbeRecord, request: IngestRequest) async -> (String?, String?) {
         if let officer = request.officer { return (officer, "ingest") }
         if let officer = probe.officerID { return (officer, "file") }
         if let device = probe.deviceID, let start = probe.startTime,
-           let officer = try? catalog.officer(device: device, at: start) {
+           let officer = try? await catalog.officer(device: device, at: start) {
             return (officer, "checkout")
         }
         return (nil, nil)

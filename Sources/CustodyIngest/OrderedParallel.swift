@@ -50,4 +50,35 @@ public enum OrderedParallel {
         var slots: [T?]
         var next = 0
     }
+
+    /// The same with async work: at most `width` at once (their blocking parts run on
+    /// threads of their own, see `Blocking`), results handed back in input order.
+    public static func forEach<T: Sendable>(
+        count: Int, width: Int = ProcessInfo.processInfo.activeProcessorCount,
+        work: @escaping @Sendable (Int) async -> T, emit: (Int, T) async -> Void
+    ) async {
+        guard count > 0 else { return }
+        await withTaskGroup(of: (Int, T).self) { group in
+            var next = 0
+            var waiting: [Int: T] = [:]
+            var emitted = 0
+            while next < min(count, max(1, width)) {
+                let index = next
+                group.addTask { (index, await work(index)) }
+                next += 1
+            }
+            while let (index, result) = await group.next() {
+                waiting[index] = result
+                if next < count {
+                    let index = next
+                    group.addTask { (index, await work(index)) }
+                    next += 1
+                }
+                while let ready = waiting.removeValue(forKey: emitted) {
+                    await emit(emitted, ready)
+                    emitted += 1
+                }
+            }
+        }
+    }
 }

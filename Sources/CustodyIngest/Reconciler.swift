@@ -23,13 +23,13 @@ public struct ReconcileReport: Sendable, Equatable {
 }
 
 extension Ingestor {
-    public func reconcile() throws -> ReconcileReport {
+    public func reconcile() async throws -> ReconcileReport {
         var report = ReconcileReport()
         let fm = FileManager.default
         var keep = Set<String>()
         var pendingPaths = Set<String>()
 
-        for pending in try catalog.pending() {
+        for pending in try await catalog.pending() {
             guard let id = pending.id else { continue }
             pendingPaths.insert(pending.stagedPath)
             if fm.fileExists(atPath: pending.stagedPath) && StagedCopy.isHeldByAnotherProcess(pending.stagedPath) {
@@ -50,18 +50,18 @@ extension Ingestor {
                 try DurableFile.move(from: URL(fileURLWithPath: pending.stagedPath), to: final)
             }
             if fm.fileExists(atPath: final.path) {
-                try catalog.record(evidence: evidence, receipt: receipt, actor: "reconcile", pendingID: id)
+                try await catalog.record(evidence: evidence, receipt: receipt, actor: "reconcile", pendingID: id)
                 report.finished += 1
             } else {
                 // Neither copy survived: the source was never removed (moves delete it only
                 // after the catalog commit), so the next ingest of it starts afresh.
-                try catalog.removePending(id: id)
+                try await catalog.removePending(id: id)
                 report.abandoned += 1
             }
         }
 
         // Sources renamed into staging whose hand-in did not finish go back where they were.
-        for move in try catalog.moves() {
+        for move in try await catalog.moves() {
             if fm.fileExists(atPath: move.stagedPath) {
                 if StagedCopy.isHeldByAnotherProcess(move.stagedPath) {
                     keep.insert(move.stagedPath)
@@ -92,7 +92,7 @@ extension Ingestor {
                 report.restored += 1
             }
             // Staged file gone: it reached the vault (recorded, or finished above) or was a duplicate.
-            try catalog.removeMove(id: move.id)
+            try await catalog.removeMove(id: move.id)
         }
 
         // Staging: anything not held by a live process and not kept above is a partial copy.
@@ -102,7 +102,7 @@ extension Ingestor {
             if unlink(path) == 0 { report.sweptStaging += 1 }
         }
 
-        report.orphans = try orphans().count
+        report.orphans = try await orphans().count
         if report.orphans > 0 {
             report.problems.append(
                 "\(report.orphans) stored file(s) have no catalog row: `custody verify` names them; restore the catalog from a backup, "
@@ -112,16 +112,16 @@ extension Ingestor {
     }
 
     /// Stored files (relative paths) that no catalog row names.
-    public func orphans() throws -> [String] {
+    public func orphans() async throws -> [String] {
         let files = folder.storedFiles()
         // Stored files are named by their SHA-256: look those rows up by key rather than
         // reading every row (seconds on a big catalog, at the start of every ingest).
         let names = files.map { path in String(path.split(separator: "/").last ?? "").split(separator: ".").first.map(String.init) ?? "" }
         let known: Set<String>
         if names.allSatisfy({ $0.count == 64 && $0.allSatisfy(\.isHexDigit) }) {
-            known = try catalog.storedPaths(sha256s: names.map { $0.lowercased() })
+            known = try await catalog.storedPaths(sha256s: names.map { $0.lowercased() })
         } else {
-            known = Set(try catalog.allEvidence().map(\.storedPath))
+            known = await Set(try catalog.allEvidence().map(\.storedPath))
         }
         return files.filter { !known.contains($0) }
     }
@@ -136,15 +136,15 @@ extension Ingestor {
     /// re-probed; a file whose content does not match its name is left and named). Each gets a
     /// receipt of method `recover` dated when the vault file was sealed (its status-change
     /// time, the best evidence left of when it was received). The caller audits the rebuild.
-    public func recoverFromVault() throws -> ReconcileReport {
+    public func recoverFromVault() async throws -> ReconcileReport {
         var report = ReconcileReport()
-        report.recatalogued += try recatalogue(folder.vault, location: .vault, into: &report)
-        report.recatalogued += try recatalogue(folder.quarantine, location: .quarantine, into: &report)
+        await report.recatalogued += try recatalogue(folder.vault, location: .vault, into: &report)
+        await report.recatalogued += try recatalogue(folder.quarantine, location: .quarantine, into: &report)
         return report
     }
 
     /// Files in `base` whose name is a SHA-256 the catalog lacks: re-hash, re-probe, record.
-    private func recatalogue(_ base: URL, location: EvidenceRecord.Location, into report: inout ReconcileReport) throws -> Int {
+    private func recatalogue(_ base: URL, location: EvidenceRecord.Location, into report: inout ReconcileReport) async throws -> Int {
         var count = 0
         for file in Self.storedFiles(under: base) {
             let name = file.lastPathComponent
@@ -153,7 +153,7 @@ extension Ingestor {
                 report.problems.append("\(relative(file)) is not named by a SHA-256; left as it is")
                 continue
             }
-            if try catalog.evidence(sha256: sha) != nil { continue }
+            if try await catalog.evidence(sha256: sha) != nil { continue }
             guard let hashed = try? FileHasher.sha256(path: file.path), hashed.sha256 == sha else {
                 report.problems.append("\(relative(file)) is not catalogued and its content does not match its name")
                 continue
@@ -169,7 +169,7 @@ extension Ingestor {
             let receipt = ReceiptRecord(
                 sha256: sha, receivedAt: sealed, recordedAt: Date(), method: "recover", originalName: name,
                 sourcePath: relative(file), handedInBy: "recover")
-            try catalog.record(evidence: evidence, receipt: receipt, actor: "recover")
+            try await catalog.record(evidence: evidence, receipt: receipt, actor: "recover")
             count += 1
         }
         return count

@@ -17,7 +17,7 @@ extension StagedCopy {
     /// a later command run from anywhere puts it back in the right place.
     static func moving(
         source: RawPath, stagingFolder: URL, inbox: URL? = nil, catalog: Catalog, alongside: @escaping @Sendable (String, Date) -> Void
-    ) throws(Failure) -> (StagedCopy, journal: Int64)? {
+    ) async throws(Failure) -> (StagedCopy, journal: Int64)? {
         var sourceStat = stat(), stagingStat = stat()
         guard source.withCString({ lstat($0, &sourceStat) }) == 0 else {
             throw Failure(description: "cannot open: \(String(cString: strerror(errno)))")
@@ -40,50 +40,58 @@ extension StagedCopy {
         let target = stagingFolder.appendingPathComponent("\(UUID().uuidString).part").path
         let journal: Int64
         do {
-            journal = try catalog.addMove(source: absolute.bytes, staged: target)
+            journal = try await catalog.addMove(source: absolute.bytes, staged: target)
         } catch {
             throw Failure(description: "cannot journal the move: \(error)")
         }
-        func putBack(_ reason: String) -> Failure {
+        func putBack(_ reason: String) async -> Failure {
             _ = source.withCString { rename(target, $0) }
-            try? catalog.removeMove(id: journal)
+            try? await catalog.removeMove(id: journal)
             return Failure(description: reason)
         }
         guard source.withCString({ rename($0, target) }) == 0 else {
             let reason = String(cString: strerror(errno))
-            try? catalog.removeMove(id: journal)
+            try? await catalog.removeMove(id: journal)
             throw Failure(description: "cannot move into staging: \(reason)")
         }
         if Self.crashAfterMove { _exit(99) }
         let fd = open(target, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw putBack("cannot open the staged file: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw await putBack("cannot open the staged file: \(String(cString: strerror(errno)))") }
         _ = flock(fd, LOCK_EX)
         // Opened for writing between the check and the rename: put it back and copy instead.
         guard WriterProbe.hasWriter(fileDescriptor: fd) == false else {
             close(fd)
             _ = source.withCString { rename(target, $0) }
-            try? catalog.removeMove(id: journal)
+            try? await catalog.removeMove(id: journal)
             return nil
         }
 
         let modified = Date(timeIntervalSince1970: Double(sourceStat.st_mtim.tv_sec) + Double(sourceStat.st_mtim.tv_nsec) / 1e9)
-        let probing = DispatchGroup()
-        DispatchQueue.global().async(group: probing) { alongside(target, modified) }
+        let outcome: Result<FileHasher.Result, Failure> = await Blocking.run {
+            let probing = DispatchGroup()
+            DispatchQueue.global().async(group: probing) { alongside(target, modified) }
+            let hashed: FileHasher.Result
+            do {
+                hashed = try FileHasher.sha256(fileDescriptor: fd, path: target)
+            } catch {
+                probing.wait()
+                close(fd)
+                return .failure(Failure(description: "read failed: \(String(describing: error))"))
+            }
+            // The docking station may not have synced what it wrote: make the bytes durable now.
+            guard fsync(fd) == 0 else {
+                probing.wait()
+                close(fd)
+                return .failure(Failure(description: "fsync failed: \(String(cString: strerror(errno)))"))
+            }
+            probing.wait()
+            return .success(hashed)
+        }
         let hashed: FileHasher.Result
-        do {
-            hashed = try FileHasher.sha256(fileDescriptor: fd, path: target)
-        } catch {
-            probing.wait()
-            close(fd)
-            throw putBack("read failed: \(error.description)")
+        switch outcome {
+        case .failure(let failure): throw await putBack(failure.description)
+        case .success(let result): hashed = result
         }
-        // The docking station may not have synced what it wrote: make the bytes durable now.
-        guard fsync(fd) == 0 else {
-            probing.wait()
-            close(fd)
-            throw putBack("fsync failed: \(String(cString: strerror(errno)))")
-        }
-        probing.wait()
         return (StagedCopy(adopting: target, fd: fd, sha256: hashed.sha256, size: hashed.size, modified: modified), journal)
     }
 }

@@ -53,13 +53,13 @@ public final class UploadSpool: Sendable {
     /// Registers a new upload and makes its empty file.
     public func create(
         user: User, officer: String?, device: String?, filename: String, metadata: String, length: Int64, now: Date = Date()
-    ) throws -> UploadRecord {
+    ) async throws -> UploadRecord {
         var random = SystemRandomNumberGenerator()
         let id = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }.joined()
         let upload = UploadRecord(
             id: id, userID: user.id, uploader: user.name, officerID: officer, deviceID: device, filename: filename,
             metadata: metadata, length: length, createdAt: now)
-        try catalog.addUpload(upload)
+        try await catalog.addUpload(upload)
         let fd = open(path(id), O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Failure(description: "cannot create the upload file: \(String(cString: strerror(errno)))") }
         close(fd)
@@ -113,29 +113,29 @@ public final class UploadSpool: Sendable {
 
     /// Stores a complete upload that no request is writing; nil when one is (it stores it).
     /// Blocking: call it off the cooperative pool.
-    public func ingestComplete(_ upload: UploadRecord, now: Date = Date()) -> IngestResult? {
+    public func ingestComplete(_ upload: UploadRecord, now: Date = Date()) async -> IngestResult? {
         guard gate.enter(upload.id, ignoringLimit: true) == .entered else { return nil }
         defer { gate.leave(upload.id) }
-        guard let current = try? catalog.upload(id: upload.id), current.state == .complete else { return nil }
-        return ingest(current, now: now)
+        guard let current = try? await catalog.upload(id: upload.id), current.state == .complete else { return nil }
+        return await ingest(current, now: now)
     }
 
     /// Stores a complete upload through the ingest pipeline and relinks its officer. The
     /// caller holds the upload (its writer, or `ingestComplete`). Blocking.
     @discardableResult
-    public func ingest(_ upload: UploadRecord, now: Date = Date()) -> IngestResult {
-        let result = ingestor.ingest(IngestRequest(
+    public func ingest(_ upload: UploadRecord, now: Date = Date()) async -> IngestResult {
+        let result = await ingestor.ingest(IngestRequest(
             source: RawPath(path(upload.id)), officer: upload.officerID, device: upload.deviceID, receivedAt: now,
             move: true, method: "upload", handedInBy: upload.uploader, originalName: upload.filename))
         switch result.status {
         case .failed:
             logger.error("upload not stored", metadata: ["upload": "\(upload.id)", "reason": "\(result.reason ?? "")"])
-            try? catalog.noteUploadProblem(id: upload.id, reason: result.reason ?? "the ingest failed")
+            try? await catalog.noteUploadProblem(id: upload.id, reason: result.reason ?? "the ingest failed")
         case .ingested, .duplicate, .quarantined:
             do {
-                try catalog.finishUpload(id: upload.id, sha256: result.sha256, status: result.status.rawValue, reason: result.reason)
+                try await catalog.finishUpload(id: upload.id, sha256: result.sha256, status: result.status.rawValue, reason: result.reason)
                 if result.changesFindings, let officer = result.officerID {
-                    try catalog.relinkAndRefreshQueue(officers: [officer], policy: policy, actor: "upload")
+                    try await catalog.relinkAndRefreshQueue(officers: [officer], policy: policy, actor: "upload")
                 }
             } catch {
                 logger.error("upload stored, bookkeeping failed", metadata: ["upload": "\(upload.id)", "error": "\(error)"])
@@ -148,21 +148,21 @@ public final class UploadSpool: Sendable {
     /// failure): if the pipeline stored it already its receipt says so; otherwise ingest now.
     /// Run after `Ingestor.reconcile()`, which puts back a file a crash left mid-move.
     @discardableResult
-    public func resumeComplete() -> Int {
+    public func resumeComplete() async -> Int {
         var finished = 0
-        for upload in (try? catalog.completeUploads()) ?? [] {
+        for upload in await (try? catalog.completeUploads()) ?? [] {
             // Not while a request is storing it.
             guard gate.enter(upload.id, ignoringLimit: true) == .entered else { continue }
             defer { gate.leave(upload.id) }
-            guard let upload = try? catalog.upload(id: upload.id), upload.state == .complete else { continue }
-            if let receipt = try? catalog.uploadReceipt(sourcePath: path(upload.id)) {
-                try? catalog.finishUpload(
+            guard let upload = try? await catalog.upload(id: upload.id), upload.state == .complete else { continue }
+            if let receipt = try? await catalog.uploadReceipt(sourcePath: path(upload.id)) {
+                try? await catalog.finishUpload(
                     id: upload.id, sha256: receipt.sha256, status: receipt.duplicate ? "duplicate" : "ingested", reason: nil)
                 finished += 1
             } else if FileManager.default.fileExists(atPath: path(upload.id)) {
-                if ingest(upload).status != .failed { finished += 1 }
+                if await ingest(upload).status != .failed { finished += 1 }
             } else {
-                try? catalog.noteUploadProblem(id: upload.id, reason: "the complete upload's file is missing")
+                try? await catalog.noteUploadProblem(id: upload.id, reason: "the complete upload's file is missing")
             }
         }
         return finished
@@ -170,15 +170,15 @@ public final class UploadSpool: Sendable {
 
     /// Removes unfinished uploads untouched for longer than `limits.expireAfter`, audited.
     @discardableResult
-    public func expireStale(now: Date = Date()) -> Int {
+    public func expireStale(now: Date = Date()) async -> Int {
         let hours = limits.expireAfter / 3600
         let reason = "untouched for more than \(hours.formatted(.number.precision(.fractionLength(0...1)))) hours"
         var expired = 0
-        for upload in (try? catalog.staleUploads(before: now.addingTimeInterval(-limits.expireAfter))) ?? [] {
+        for upload in await (try? catalog.staleUploads(before: now.addingTimeInterval(-limits.expireAfter))) ?? [] {
             // Not while a request is writing it.
             guard gate.enter(upload.id, ignoringLimit: true) == .entered else { continue }
             defer { gate.leave(upload.id) }
-            if (try? catalog.endUpload(id: upload.id, state: .expired, actor: "custody", reason: reason, now: now)) == true {
+            if await (try? catalog.endUpload(id: upload.id, state: .expired, actor: "custody", reason: reason, now: now)) == true {
                 unlink(path(upload.id))
                 expired += 1
             }
@@ -187,10 +187,10 @@ public final class UploadSpool: Sendable {
     }
 
     /// tus termination: the uploader cancels an unfinished upload.
-    public func terminate(_ upload: UploadRecord, actor: String) throws -> Bool {
+    public func terminate(_ upload: UploadRecord, actor: String) async throws -> Bool {
         guard gate.enter(upload.id, ignoringLimit: true) == .entered else { throw Busy(sameUpload: true) }
         defer { gate.leave(upload.id) }
-        guard try catalog.endUpload(id: upload.id, state: .terminated, actor: actor, reason: "cancelled by \(actor)") else { return false }
+        guard try await catalog.endUpload(id: upload.id, state: .terminated, actor: actor, reason: "cancelled by \(actor)") else { return false }
         unlink(path(upload.id))
         return true
     }
@@ -229,14 +229,15 @@ public final class UploadWriter: @unchecked Sendable {
         written += Int64(done)
     }
 
-    /// fsyncs and records the new offset; returns it. Blocking.
-    public func commit() throws -> Int64 {
+    /// fsyncs (on a thread of its own) and records the new offset; returns it.
+    public func commit() async throws -> Int64 {
         guard written > 0 else { return upload.offset }
-        guard fsync(fd) == 0 else {
+        let fd = self.fd
+        guard await Blocking.run({ fsync(fd) }) == 0 else {
             throw UploadSpool.Failure(description: "cannot make the upload durable: \(String(cString: strerror(errno)))")
         }
         let complete = offset == upload.length
-        guard try spool.catalog.advanceUpload(id: upload.id, from: upload.offset, to: offset, complete: complete) else {
+        guard try await spool.catalog.advanceUpload(id: upload.id, from: upload.offset, to: offset, complete: complete) else {
             throw UploadSpool.Failure(description: "the upload changed while this request was writing it")
         }
         return offset

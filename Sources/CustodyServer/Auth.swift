@@ -29,7 +29,7 @@ struct AuthMiddleware: RouterMiddleware {
                 // loop never waits on the catalog.
                 let catalog = catalog
                 do {
-                    context.user = try await OffLoop.run { try catalog.user(forToken: token) }
+                    context.user = try await catalog.user(forToken: token)
                 } catch {
                     logger.warning("token look-up failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
                     return unavailable(request, error)

@@ -4,6 +4,7 @@ public import CustodyIngest
 public import Hummingbird
 public import Logging
 public import Foundation
+public import ServiceLifecycle
 import Crypto
 import HTTPTypes
 import NIOCore
@@ -95,13 +96,16 @@ public struct CustodyServer: Sendable {
         return router
     }
 
-    public func application(logger: Logger) -> some ApplicationProtocol {
+    /// The server, with `services` (the queue refresher, say) run beside it in its
+    /// `ServiceGroup` and stopped with it.
+    public func application(logger: Logger, services: [any Service] = []) -> some ApplicationProtocol {
         // A connection that goes quiet for a minute (a phone that lost its signal mid-upload) is
         // closed, so its upload is released to be resumed, not held by a request that never ends.
         Application(
             router: router(logger: logger),
             server: .http1(configuration: .init(idleTimeout: .seconds(settings.idleTimeoutSeconds))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "custody"),
+            services: services,
             logger: logger)
     }
 

@@ -18,16 +18,18 @@ enum OffLoop {
 }
 
 extension OffLoop {
-    /// A catalog call on a Dispatch thread: SQLite calls block (on the disk, or for a moment on
-    /// another process's write), and must never hold an event-loop thread.
-    static func catalog<T: Sendable>(_ catalog: Catalog, _ work: @escaping @Sendable (Catalog) throws -> T) async throws -> T {
-        try await run { try work(catalog) }
+    /// Catalog calls. Every catalog call is `async` and its database work runs on the
+    /// backend's own threads (GRDB's queues, the PostgreSQL backend's connection threads), so
+    /// a request's task only awaits it and never blocks an event-loop thread.
+    static func catalog<T: Sendable>(_ catalog: Catalog, _ work: @Sendable (Catalog) async throws -> T) async throws -> T {
+        try await work(catalog)
     }
 }
 
 extension CustodyServer {
-    /// `work` with this server's catalog, off the event loop (see `OffLoop.catalog`).
-    func db<T: Sendable>(_ work: @escaping @Sendable (Catalog) throws -> T) async throws -> T {
-        try await OffLoop.catalog(catalog, work)
+    /// `work` with this server's catalog (see `OffLoop.catalog`).
+    @discardableResult
+    func db<T: Sendable>(_ work: @Sendable (Catalog) async throws -> T) async throws -> T {
+        try await work(catalog)
     }
 }

@@ -8,16 +8,16 @@ extension CustodyServer {
     func addCaseRoutes(_ router: Router<CustodyRequestContext>) {
         router.get("/api/incidents/{incident_id}") { _, context in
             let user = try context.require(Access.read)
-            guard let id = try context.path("incident_id"), let detail = try await db({ c in try c.incidentDetail(id) }) else {
+            guard let id = try context.path("incident_id"), let detail = try await db({ c in try await c.incidentDetail(id) }) else {
                 throw APIError(.notFound, "No incident with that id.")
             }
-            try await db { c in try c.audit(actor: user.name, action: "viewed", subject: "incident:\(id)") }
+            try await db { c in try await c.audit(actor: user.name, action: "viewed", subject: "incident:\(id)") }
             return JSONResponse.ok(detail)
         }
         router.get("/api/clips/{sha256}") { _, context in
             let (user, evidence) = try await clipFor(context)
-            try await db { c in try c.audit(actor: user.name, action: "viewed", subject: evidence.sha256) }
-            return JSONResponse.ok(try await db { c in try c.clipDetail(evidence) })
+            try await db { c in try await c.audit(actor: user.name, action: "viewed", subject: evidence.sha256) }
+            return JSONResponse.ok(try await db { c in try await c.clipDetail(evidence) })
         }
         router.get("/api/findings") { request, context in
             _ = try context.require(Access.read)
@@ -26,11 +26,11 @@ extension CustodyServer {
                 incidentID: q["incident_id"].map(String.init).flatMap { $0.isEmpty ? nil : $0 },
                 officerID: q["officer_id"].map(String.init).flatMap { $0.isEmpty ? nil : $0 },
                 since: try date(request, "since"), until: try date(request, "until"))
-            return JSONResponse.ok(.object([("findings", .array(try await db { c in try c.findings(query) }.map(\.jsonValue)))]))
+            return JSONResponse.ok(.object([("findings", .array(try await db { c in try await c.findings(query) }.map(\.jsonValue)))]))
         }
         router.get("/api/audit") { request, context in
             _ = try context.require(Access.audit)
-            let entries = try await db { c in try c.auditEntries(since: try date(request, "since")) }
+            let entries = try await db { c in try await c.auditEntries(since: try date(request, "since")) }
             return JSONResponse.ok(.object([("entries", .array(entries.map { e in
                 .object([
                     ("id", .int(e.id)), ("at", .string(Timestamp.format(e.at))), ("actor", .string(e.actor)),
@@ -48,7 +48,7 @@ extension CustodyServer {
         guard let sha = try context.path("sha256"), sha.count == 64, sha.allSatisfy(\.isHexDigit) else {
             throw APIError(.badRequest, "A clip is named by its SHA-256: 64 hexadecimal characters.")
         }
-        guard let evidence = try await db({ c in try c.evidence(sha256: sha.lowercased()) }) else {
+        guard let evidence = try await db({ c in try await c.evidence(sha256: sha.lowercased()) }) else {
             throw APIError(.notFound, "No stored clip has that SHA-256.")
         }
         if user.role == .officer && (user.officerID == nil || evidence.officerID != user.officerID) {

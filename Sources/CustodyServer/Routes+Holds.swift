@@ -10,7 +10,7 @@ extension CustodyServer {
         router.get("/api/holds") { request, context in
             _ = try context.require(Access.readHolds)
             let all = request.uri.queryParameters["all"].map { $0 == "1" || $0 == "true" } ?? false
-            return JSONResponse.ok(.object([("holds", .array(try await db { c in try c.holds(activeOnly: !all) }.map(\.jsonValue)))]))
+            return JSONResponse.ok(.object([("holds", .array(try await db { c in try await c.holds(activeOnly: !all) }.map(\.jsonValue)))]))
         }
         router.post("/api/holds") { request, context in
             let user = try context.require(Access.holds)
@@ -25,7 +25,7 @@ extension CustodyServer {
             if let clip, clip.count != 64 || !clip.allSatisfy(\.isHexDigit) {
                 throw APIError(.badRequest, "clip_sha256 must be 64 hexadecimal characters.")
             }
-            let hold = try await holdAction { try await db { c in try c.placeHold(kind: kind, clip: clip, incident: incident, reason: reason, by: user.name) } }
+            let hold = try await holdAction { try await db { c in try await c.placeHold(kind: kind, clip: clip, incident: incident, reason: reason, by: user.name) } }
             return JSONResponse.ok(hold.jsonValue, status: .created)
         }
         router.post("/api/holds/{id}/release") { request, context in
@@ -36,7 +36,7 @@ extension CustodyServer {
             guard let reason = try await jsonObject(request)["reason"] as? String else {
                 throw APIError(.badRequest, "Send {\"reason\": \"…\"}.")
             }
-            return JSONResponse.ok(try await holdAction { try await db { c in try c.releaseHold(id, reason: reason, by: user.name) } }.jsonValue)
+            return JSONResponse.ok(try await holdAction { try await db { c in try await c.releaseHold(id, reason: reason, by: user.name) } }.jsonValue)
         }
     }
 

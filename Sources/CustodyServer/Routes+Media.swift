@@ -38,14 +38,14 @@ extension CustodyServer {
                     .withHeaders(headers)
             case .partial(let bytes):
                 if bytes.lowerBound == 0 {
-                    try await db { c in try c.audit(actor: user.name, action: "played", subject: evidence.sha256) }
+                    try await db { c in try await c.audit(actor: user.name, action: "played", subject: evidence.sha256) }
                 }
                 headers[.contentRange] = "bytes \(bytes.lowerBound)-\(bytes.upperBound)/\(size)"
                 headers[.contentLength] = String(bytes.count)
                 let body = try await io.loadFile(path: path, range: bytes, context: context)
                 return Response(status: .partialContent, headers: headers, body: body)
             case .whole:
-                try await db { c in try c.audit(actor: user.name, action: "played", subject: evidence.sha256) }
+                try await db { c in try await c.audit(actor: user.name, action: "played", subject: evidence.sha256) }
                 headers[.contentLength] = String(size)
                 let body = try await io.loadFile(path: path, context: context)
                 return Response(status: .ok, headers: headers, body: body)

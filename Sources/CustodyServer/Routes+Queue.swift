@@ -25,9 +25,9 @@ extension CustodyServer {
             // Every reviewer reads the same first pages: serve them from a cache keyed on the
             // queue's version, which any change to any item (in any process) moves on.
             let key = "\(state ?? "open")|\(limit)|\(offset)"
-            let version = try await db { c in try c.queueVersion() }
+            let version = try await db { c in try await c.queueVersion() }
             if let bytes = queuePages.get(key, version: version) { return JSONResponse.ok(bytes: bytes) }
-            let page = try await db { c in try c.queue(state: state == "all" ? nil : (state ?? "open"), limit: limit, offset: offset) }
+            let page = try await db { c in try await c.queue(state: state == "all" ? nil : (state ?? "open"), limit: limit, offset: offset) }
             let bytes = JSONValue.object([("items", .array(page.items.map(\.jsonValue))), ("total", .int(Int64(page.total)))]).utf8
             queuePages.put(key, version: version, bytes: bytes)
             return JSONResponse.ok(bytes: bytes)
@@ -35,18 +35,18 @@ extension CustodyServer {
         router.get("/api/queue/{id}") { _, context in
             let user = try context.require(Access.read)
             let id = try itemID(context)
-            guard let item = try await db({ c in try c.reviewItem(id) }) else { throw Catalog.QueueError.notFound(id) }
-            try await db { c in try c.audit(actor: user.name, action: "viewed", subject: "queue:\(id)") }
+            guard let item = try await db({ c in try await c.reviewItem(id) }) else { throw Catalog.QueueError.notFound(id) }
+            try await db { c in try await c.audit(actor: user.name, action: "viewed", subject: "queue:\(id)") }
             return JSONResponse.ok(item.jsonValue)
         }
         // Reviewers and supervisors act on items.
         router.post("/api/queue/{id}/claim") { _, context in
             let user = try context.require(Access.review)
-            return JSONResponse.ok(try await db { c in try c.claim(try itemID(context), by: user.name, lease: settings.lease) }.jsonValue)
+            return JSONResponse.ok(try await db { c in try await c.claim(try itemID(context), by: user.name, lease: settings.lease) }.jsonValue)
         }
         router.post("/api/queue/{id}/release") { _, context in
             let user = try context.require(Access.review)
-            return JSONResponse.ok(try await db { c in try c.release(try itemID(context), by: user.name, asSupervisor: user.role == .supervisor) }.jsonValue)
+            return JSONResponse.ok(try await db { c in try await c.release(try itemID(context), by: user.name, asSupervisor: user.role == .supervisor) }.jsonValue)
         }
         router.post("/api/queue/{id}/verdict") { request, context in
             let user = try context.require(Access.review)
@@ -63,12 +63,12 @@ extension CustodyServer {
             }
             let note = body["note"] as? String
             if let note, note.count > 4000 { throw APIError(.badRequest, "note is longer than 4,000 characters.") }
-            return JSONResponse.ok(try await db { c in try c.recordVerdict(id, by: user.name, verdict: verdict, checklist: checklist, note: note) }.jsonValue)
+            return JSONResponse.ok(try await db { c in try await c.recordVerdict(id, by: user.name, verdict: verdict, checklist: checklist, note: note) }.jsonValue)
         }
         // Supervisors only.
         router.post("/api/queue/{id}/reopen") { _, context in
             let user = try context.require(Access.supervise)
-            return JSONResponse.ok(try await db { c in try c.reopen(try itemID(context), by: user.name) }.jsonValue)
+            return JSONResponse.ok(try await db { c in try await c.reopen(try itemID(context), by: user.name) }.jsonValue)
         }
         router.post("/api/queue/{id}/reassign") { request, context in
             let user = try context.require(Access.supervise)
@@ -76,7 +76,7 @@ extension CustodyServer {
             guard let to = try await jsonObject(request)["to"] as? String, !to.isEmpty else {
                 throw APIError(.badRequest, "Send {\"to\": \"reviewer name\"}.")
             }
-            return JSONResponse.ok(try await db { c in try c.reassign(id, to: to, by: user.name, lease: settings.lease) }.jsonValue)
+            return JSONResponse.ok(try await db { c in try await c.reassign(id, to: to, by: user.name, lease: settings.lease) }.jsonValue)
         }
     }
 }

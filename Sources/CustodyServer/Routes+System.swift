@@ -39,7 +39,7 @@ extension CustodyServer {
             guard let user = try await signIn(name: name, password: password, address: address) else {
                 throw APIError(.unauthorized, "Wrong user name or password.")
             }
-            let token = try await db { c in try c.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime) }
+            let token = try await db { c in try await c.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime) }
             var headers = HTTPFields()
             headers[.setCookie] = sessionCookie(token)
             return JSONResponse.ok(.object([("token", .string(token)), ("role", .string(user.role.rawValue))]), headers: headers)
@@ -47,10 +47,10 @@ extension CustodyServer {
         router.delete("/api/session") { request, context in
             let user = try context.signedIn()
             if let token = AuthMiddleware.token(from: request) {
-                try await db { c in try c.revokeToken(token) }
+                try await db { c in try await c.revokeToken(token) }
                 tokens.remove(token)
             }
-            try await db { c in try c.audit(actor: user.name, action: "signed-out", subject: "session") }
+            try await db { c in try await c.audit(actor: user.name, action: "signed-out", subject: "session") }
             var headers = HTTPFields()
             headers[.setCookie] = "\(AuthMiddleware.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
             return JSONResponse.ok(.object([("signed_out", .bool(true))]), headers: headers)
@@ -77,7 +77,7 @@ final class Metrics: RouterMiddleware, @unchecked Sendable {
             let parts = key.split(separator: " ")
             lines.append("custody_http_requests_total{method=\"\(parts[0])\",status=\"\(parts[1])\"} \(count)")
         }
-        let figures = try await OffLoop.catalog(catalog) { c in try c.serverFigures() }
+        let figures = try await OffLoop.catalog(catalog) { c in try await c.serverFigures() }
         lines.append("# HELP custody_queue_items Review queue items by state.")
         lines.append("# TYPE custody_queue_items gauge")
         for (state, count) in figures.queue.sorted(by: { $0.key < $1.key }) {

@@ -67,9 +67,7 @@ extension CustodyServer {
                 throw APIError(Tus.insufficientStorage, "Not enough free disk space for \(length) bytes; try again later.")
             }
             let filename = Self.safeFilename(metadata["filename"] ?? metadata["name"])
-            var upload = try await OffLoop.run { [uploads] in
-                try uploads.create(user: user, officer: officer, device: device, filename: filename, metadata: raw, length: length)
-            }
+            var upload = try await uploads.create(user: user, officer: officer, device: device, filename: filename, metadata: raw, length: length)
             var headers = HTTPFields()
             headers[.location] = "/api/uploads/\(upload.id)"
             headers[Tus.uploadOffset] = "0"
@@ -77,9 +75,9 @@ extension CustodyServer {
             if length == 0 {
                 // Nothing to send: it is complete now (and quarantined as empty).
                 let id = upload.id
-                try await db { c in try c.advanceUpload(id: id, from: 0, to: 0, complete: true) }
+                try await db { c in try await c.advanceUpload(id: id, from: 0, to: 0, complete: true) }
                 upload.state = .complete
-                let result = await OffLoop.run { [uploads, upload] in uploads.ingestComplete(upload) }
+                let result = await uploads.ingestComplete(upload)
                 if let result { Self.describe(result, into: &headers) }
             }
             return Response(status: .created, headers: headers)
@@ -116,7 +114,7 @@ extension CustodyServer {
         // The account's own uploads, newest first (the "My footage" page polls it).
         tus.get { _, context in
             let user = try context.require(Access.upload)
-            let list = try await db { c in try c.uploads(userID: user.id) }
+            let list = try await db { c in try await c.uploads(userID: user.id) }
             return JSONResponse.ok(.object([("uploads", .array(list.map(Self.json)))]))
         }
     }
@@ -161,7 +159,7 @@ extension CustodyServer {
             throw APIError(.conflict, "This upload is complete and stored as evidence; evidence cannot be deleted.")
         }
         do {
-            guard try await OffLoop.run({ [uploads] in try uploads.terminate(upload, actor: user.name) }) else {
+            guard try await uploads.terminate(upload, actor: user.name) else {
                 throw APIError(.conflict, "This upload has just finished or ended.")
             }
         } catch is UploadSpool.Busy {
@@ -244,7 +242,7 @@ extension CustodyServer {
             throw APIError(Tus.checksumMismatch, "The chunk's \(checksum.algorithm) does not match Upload-Checksum; it was discarded.")
                 .with(Tus.uploadOffset, String(upload.offset))
         }
-        let committed = try await OffLoop.run { () throws -> Int64 in try writer.commit() }
+        let committed = try await writer.commit()
         var headers = HTTPFields()
         headers[Tus.uploadOffset] = String(committed)
         if cut { throw APIError(.badRequest, "The chunk was cut short after \(committed - upload.offset) bytes; they are kept.") }
@@ -252,7 +250,7 @@ extension CustodyServer {
             var complete = upload
             complete.offset = committed
             complete.state = .complete
-            let result = await OffLoop.run { [uploads, complete] in uploads.ingest(complete) }
+            let result = await uploads.ingest(complete)
             Self.describe(result, into: &headers)
             if result.status == .failed {
                 throw APIError(.internalServerError, "Every byte arrived but storing the file failed (\(result.reason ?? "unknown")); it will be retried.")
@@ -275,7 +273,7 @@ extension CustodyServer {
     /// 410 expired, 403 someone else's.
     func ownUpload(_ context: CustodyRequestContext, _ user: User) async throws -> UploadRecord {
         guard let id = try context.path("id"), id.count == 32, id.allSatisfy(\.isHexDigit),
-              let upload = try await db({ c in try c.upload(id: id) }), upload.state != .terminated
+              let upload = try await db({ c in try await c.upload(id: id) }), upload.state != .terminated
         else { throw APIError(.notFound, "No such upload.") }
         guard upload.userID == user.id else { throw APIError(.forbidden, "This upload belongs to another account.") }
         guard upload.state != .expired else { throw APIError(.gone, "This upload expired unfinished and was removed; start it again.") }

@@ -51,20 +51,20 @@ actor SignInGuard {
     }
 
     let limits: Limits
-    private let sink: @Sendable (Entry) throws -> Void
+    private let sink: @Sendable (Entry) async throws -> Void
     private var byName: [String: [Date]] = [:]
     private var byAddress: [String: [Date]] = [:]
     private var bursts: [String: Burst] = [:]
     private var timerScheduled = false
 
-    init(limits: Limits, sink: @escaping @Sendable (Entry) throws -> Void) {
+    init(limits: Limits, sink: @escaping @Sendable (Entry) async throws -> Void) {
         self.limits = limits
         self.sink = sink
     }
 
     init(limits: Limits, catalog: Catalog) {
         self.init(limits: limits) { entry in
-            try catalog.audit(actor: entry.actor, action: entry.action, subject: "session", detail: entry.detail)
+            try await catalog.audit(actor: entry.actor, action: entry.action, subject: "session", detail: entry.detail)
         }
     }
 
@@ -84,8 +84,8 @@ actor SignInGuard {
     }
 
     /// nil when an attempt may go ahead; a refused attempt counts towards its address's burst.
-    func check(name: String, address: String, now: Date = Date()) throws -> Refusal? {
-        try sweep(now: now)
+    func check(name: String, address: String, now: Date = Date()) async throws -> Refusal? {
+        try await sweep(now: now)
         let key = Self.storedName(name).name
         if let wait = wait(&byAddress, address, max: limits.maxPerAddress, now: now) {
             noteRefused(address, key, now: now)
@@ -99,7 +99,7 @@ actor SignInGuard {
     }
 
     /// Records a failure; writes an entry only for the first failure of a burst.
-    func failed(name: String, address: String, now: Date = Date()) throws {
+    func failed(name: String, address: String, now: Date = Date()) async throws {
         let (key, cut) = Self.storedName(name)
         note(&byName, key, max: limits.maxPerName, now: now)
         note(&byAddress, address, max: limits.maxPerAddress, now: now)
@@ -109,7 +109,7 @@ actor SignInGuard {
             burst.first = burst.first ?? now
             if burst.names.count < 1000 { burst.names.insert(key) }
             bursts[address] = burst
-            if now.timeIntervalSince(burst.since) >= limits.summaryEvery { try summarise(address, now: now, keep: true) }
+            if now.timeIntervalSince(burst.since) >= limits.summaryEvery { try await summarise(address, now: now, keep: true) }
             scheduleSweep()
             return
         }
@@ -119,36 +119,36 @@ actor SignInGuard {
             detail.append(("name_cut", .bool(true)))
             detail.append(("name_length", .int(Int64(name.count))))
         }
-        try sink(Entry(actor: key, action: "sign-in-failed", detail: .object(detail)))
+        try await sink(Entry(actor: key, action: "sign-in-failed", detail: .object(detail)))
         scheduleSweep()
     }
 
     /// A success clears the name's failures and closes its address's burst.
-    func succeeded(name: String, address: String, now: Date = Date()) throws {
+    func succeeded(name: String, address: String, now: Date = Date()) async throws {
         byName[Self.storedName(name).name] = nil
-        try summarise(address, now: now, keep: false)
+        try await summarise(address, now: now, keep: false)
     }
 
     /// Writes the summaries of bursts that have gone quiet.
-    func sweep(now: Date = Date()) throws {
+    func sweep(now: Date = Date()) async throws {
         for (address, burst) in bursts where now.timeIntervalSince(burst.last) >= limits.quiet {
-            try summarise(address, now: now, keep: false)
+            try await summarise(address, now: now, keep: false)
         }
         if byName.count > 10_000 { byName = byName.filter { now.timeIntervalSince($0.value.last ?? .distantPast) < limits.window } }
         if byAddress.count > 10_000 { byAddress = byAddress.filter { now.timeIntervalSince($0.value.last ?? .distantPast) < limits.window } }
     }
 
     /// Entries not yet written (for tests and shutdown): summaries of every open burst.
-    func flush(now: Date = Date()) throws {
-        for address in Array(bursts.keys) { try summarise(address, now: now, keep: false) }
+    func flush(now: Date = Date()) async throws {
+        for address in Array(bursts.keys) { try await summarise(address, now: now, keep: false) }
     }
 
-    private func summarise(_ address: String, now: Date, keep: Bool) throws {
+    private func summarise(_ address: String, now: Date, keep: Bool) async throws {
         guard var burst = bursts[address] else { return }
         if burst.failures > 0 || burst.refused > 0 {
             let from = Timestamp.format(burst.first ?? burst.since), to = Timestamp.format(burst.last)
             let total = burst.failures + burst.refused
-            try sink(Entry(actor: "sign-in-guard", action: "sign-in-failures", detail: .object([
+            try await sink(Entry(actor: "sign-in-guard", action: "sign-in-failures", detail: .object([
                 ("summary", .string("\(total) further failed sign-in\(total == 1 ? "" : "s") from \(address) between \(from) and \(to)")),
                 ("address", .string(address)), ("failures", .int(Int64(burst.failures))), ("refused", .int(Int64(burst.refused))),
                 ("names", .int(Int64(burst.names.count))), ("from", .string(from)), ("to", .string(to)),
@@ -204,9 +204,9 @@ actor SignInGuard {
         }
     }
 
-    private func timerFired() {
+    private func timerFired() async {
         timerScheduled = false
-        try? sweep()
+        try? await sweep()
         if !bursts.isEmpty { scheduleSweep() }
     }
 }

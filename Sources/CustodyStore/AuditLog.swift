@@ -1,7 +1,6 @@
 import CustodyCore
 public import Foundation
 internal import Crypto
-internal import GRDB
 
 /// One entry of the append-only audit log.
 public struct AuditEntry: Sendable, Equatable {
@@ -30,8 +29,8 @@ enum AuditLog {
         return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    static func append(_ db: Database, actor: String, action: String, subject: String, detail: JSONValue) throws {
-        let last = try Row.fetchOne(db, sql: "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+    static func append(_ db: any SQLDatabase, actor: String, action: String, subject: String, detail: JSONValue) throws {
+        let last = try SQLRow.fetchOne(db, sql: "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
         let prevHash: String = last?["hash"] ?? genesis
         let id: Int64 = (last?["id"] ?? 0) + 1
         let at = (Date().timeIntervalSince1970 * 1_000_000).rounded() / 1_000_000
@@ -42,25 +41,24 @@ enum AuditLog {
             arguments: [id, at, actor, action, subject, detailText, prevHash, hash])
     }
 
-    static func entries(_ db: Database, since: Date?) throws -> [AuditEntry] {
-        let rows = try Row.fetchAll(
+    static func entries(_ db: any SQLDatabase, since: Date?) throws -> [AuditEntry] {
+        let rows = try SQLRow.fetchAll(
             db, sql: "SELECT * FROM audit_log WHERE at >= ? ORDER BY id", arguments: [since?.timeIntervalSince1970 ?? 0])
         return rows.map(entry(from:))
     }
 
-    static func entry(from row: Row) -> AuditEntry {
+    static func entry(from row: SQLRow) -> AuditEntry {
         AuditEntry(
             id: row["id"], at: Date(timeIntervalSince1970: row["at"]), actor: row["actor"], action: row["action"],
             subject: row["subject"], detail: row["detail"], prevHash: row["prev_hash"], hash: row["hash"])
     }
 
     /// Problems found walking the chain from the first entry, each naming the entry.
-    static func verify(_ db: Database) throws -> [String] {
+    static func verify(_ db: any SQLDatabase) throws -> [String] {
         var problems: [String] = []
         var expectedPrev = genesis
         var expectedID: Int64 = 1
-        let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit_log ORDER BY id")
-        while let row = try cursor.next() {
+        try db.forEachRow(sql: "SELECT * FROM audit_log ORDER BY id", arguments: []) { row in
             let e = entry(from: row)
             let at: Double = row["at"]
             if e.id != expectedID {

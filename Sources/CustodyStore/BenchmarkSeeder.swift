@@ -1,6 +1,5 @@
 import CustodyCore
 import Foundation
-internal import GRDB
 
 /// Fills a catalog with a synthetic city-year for benchmarks: officers, their calls and the
 /// clips recorded on them, written straight into the tables (no files, no probing).
@@ -14,7 +13,7 @@ public enum BenchmarkSeeder {
         public init() {}
     }
 
-    public static func seed(_ catalog: Catalog, plan: Plan, progress: (String) -> Void) throws {
+    public static func seed(_ catalog: Catalog, plan: Plan, progress: (String) -> Void) async throws {
         var rng = Seeded(plan.seed)
         let yearStart = Double(Timestamp_daysFromCivil(plan.year, 1, 1) * 86_400)
         let rowsPerOfficer = plan.rows / plan.officers
@@ -23,7 +22,9 @@ public enum BenchmarkSeeder {
         var clipNumber = 0
         let batch = 100
         for first in stride(from: 0, to: plan.officers, by: batch) {
-            try catalog.writer.write { db in
+            let state = (rng, incident, clipNumber)
+            (rng, incident, clipNumber) = try await catalog.backend.write { db in
+                var (rng, incident, clipNumber) = state
                 let insertRow = try db.cachedStatement(sql: """
                     INSERT INTO dispatch_rows (incident_id, officer_id, dispatched_at, arrived_at, cleared_at, category, station, source, line, imported_at)
                     VALUES (?, ?, ?, ?, ?, 'synthetic', 'S1', 'seed', 0, 0)
@@ -59,6 +60,7 @@ public enum BenchmarkSeeder {
                         clipsLeft -= clipsHere
                     }
                 }
+                return (rng, incident, clipNumber)
             }
             progress("seeded \(min(first + batch, plan.officers))/\(plan.officers) officers, \(incident) calls, \(clipNumber) clips")
         }
@@ -79,7 +81,7 @@ public enum BenchmarkSeeder {
         return Int64(date.timeIntervalSince1970 / 86_400)
     }
 
-    struct Seeded {
+    struct Seeded: Sendable {
         var state: UInt64
         init(_ seed: UInt64) { state = seed }
         mutating func next() -> UInt64 {
@@ -97,10 +99,10 @@ public enum BenchmarkSeeder {
 
 extension BenchmarkSeeder {
     /// `count` open review items with realistic reasons and times, for the queue benchmark.
-    public static func seedQueue(_ catalog: Catalog, count: Int, seed: UInt64 = 1) throws {
-        var rng = Seeded(seed)
+    public static func seedQueue(_ catalog: Catalog, count: Int, seed: UInt64 = 1) async throws {
         let reasons = ["no_recording", "early_stop", "late_start", "interruption", "late_upload", "unlinked", "sample"]
-        try catalog.writer.write { db in
+        try await catalog.backend.write { db in
+            var rng = Seeded(seed)
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO review_items (subject, reason, priority, incident_id, officer_id, occurred_at, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, 0)

@@ -1,15 +1,14 @@
 public import CustodyCore
 public import Foundation
-internal import GRDB
 
 extension Catalog {
     /// Inserts or updates check-outs (keyed by device and check-out time) in one transaction.
     /// Returns how many were new and how many changed.
-    public func upsertCheckouts(_ checkouts: [DeviceCheckout], actor: String, source: String) throws -> (new: Int, updated: Int) {
-        try writer.write { db in
+    public func upsertCheckouts(_ checkouts: [DeviceCheckout], actor: String, source: String) async throws -> (new: Int, updated: Int) {
+        try await backend.write { db in
             var new = 0, updated = 0
             for c in checkouts {
-                let existing = try Row.fetchOne(
+                let existing = try SQLRow.fetchOne(
                     db, sql: "SELECT officer_id, returned_at FROM device_checkouts WHERE device_id = ? AND checked_out_at = ?",
                     arguments: [c.deviceID, c.checkedOutAt.timeIntervalSince1970])
                 if let existing {
@@ -40,11 +39,11 @@ extension Catalog {
     }
 
     /// The officer who had `device` checked out at `instant`, if anyone (the latest check-out wins).
-    public func officer(device: String, at instant: Date) throws -> String? {
-        try writer.read { db in try Self.officer(db, device: device, at: instant) }
+    public func officer(device: String, at instant: Date) async throws -> String? {
+        try await backend.read { db in try Self.officer(db, device: device, at: instant) }
     }
 
-    static func officer(_ db: Database, device: String, at instant: Date) throws -> String? {
+    static func officer(_ db: any SQLDatabase, device: String, at instant: Date) throws -> String? {
         let t = instant.timeIntervalSince1970
         return try String.fetchOne(
             db,
@@ -58,12 +57,12 @@ extension Catalog {
 
     /// Re-attributes clips of `devices` that have no officer of their own (unattributed, or
     /// attributed by an earlier check-out log) after the log changed. Returns how many changed.
-    public func reattributeByCheckout(devices: Set<String>, actor: String) throws -> (changed: Int, officers: Set<String>) {
+    public func reattributeByCheckout(devices: Set<String>, actor: String) async throws -> (changed: Int, officers: Set<String>) {
         guard !devices.isEmpty else { return (0, []) }
-        return try writer.write { db in
+        return try await backend.write { db in
             var changed = 0
             var officers = Set<String>()
-            let rows = try Row.fetchAll(
+            let rows = try SQLRow.fetchAll(
                 db, sql: "SELECT sha256, device_id, start_time, officer_id FROM evidence WHERE (attribution IS NULL OR attribution = 'checkout') AND device_id IS NOT NULL AND start_time IS NOT NULL")
             for row in rows {
                 let device: String = row["device_id"]

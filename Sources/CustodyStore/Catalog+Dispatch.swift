@@ -1,6 +1,5 @@
 public import CustodyCore
 import Foundation
-internal import GRDB
 
 extension Catalog {
     /// What an import changed.
@@ -15,8 +14,8 @@ extension Catalog {
     }
 
     /// Inserts or updates dispatch rows keyed by (incident, officer), in one transaction.
-    public func upsertDispatch(_ rows: [(line: Int, row: DispatchRow)], source: String, actor: String) throws -> DispatchUpsert {
-        try writer.write { db in
+    public func upsertDispatch(_ rows: [(line: Int, row: DispatchRow)], source: String, actor: String) async throws -> DispatchUpsert {
+        try await backend.write { db in
             var result = DispatchUpsert()
             var touchedIncidents: [String: Bool] = [:]  // incident → existed before this import
             var changedIncidents = Set<String>()
@@ -27,7 +26,7 @@ extension Catalog {
                         db, sql: "SELECT EXISTS (SELECT 1 FROM dispatch_rows WHERE incident_id = ?)", arguments: [row.incidentID]) ?? false
                 }
                 let values = Self.values(row)
-                if let existing = try Row.fetchOne(
+                if let existing = try SQLRow.fetchOne(
                     db, sql: "SELECT * FROM dispatch_rows WHERE incident_id = ? AND officer_id = ?", arguments: [row.incidentID, row.officerID])
                 {
                     if Self.dispatchRow(existing) == row {
@@ -40,7 +39,7 @@ extension Catalog {
                                 priority = ?, station = ?, location = ?, source = ?, line = ?, imported_at = ?
                             WHERE incident_id = ? AND officer_id = ?
                             """,
-                        arguments: StatementArguments(values + [source, line, now, row.incidentID, row.officerID]))
+                        arguments: SQLArguments(values + [source, line, now, row.incidentID, row.officerID]))
                     result.updated += 1
                 } else {
                     try db.execute(
@@ -49,7 +48,7 @@ extension Catalog {
                                 location, source, line, imported_at, incident_id, officer_id)
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
-                        arguments: StatementArguments(values + [source, line, now, row.incidentID, row.officerID]))
+                        arguments: SQLArguments(values + [source, line, now, row.incidentID, row.officerID]))
                     result.new += 1
                     try db.execute(sql: "INSERT OR IGNORE INTO officers (id) VALUES (?)", arguments: [row.officerID])
                 }
@@ -68,12 +67,12 @@ extension Catalog {
         }
     }
 
-    private static func values(_ row: DispatchRow) -> [(any DatabaseValueConvertible)?] {
+    private static func values(_ row: DispatchRow) -> [(any SQLBindable)?] {
         [row.receivedAt?.timeIntervalSince1970, row.dispatchedAt?.timeIntervalSince1970, row.arrivedAt?.timeIntervalSince1970,
          row.clearedAt?.timeIntervalSince1970, row.category, row.priority, row.station, row.location]
     }
 
-    static func dispatchRow(_ r: Row) -> DispatchRow {
+    static func dispatchRow(_ r: SQLRow) -> DispatchRow {
         func date(_ column: String) -> Date? { (r[column] as Double?).map { Date(timeIntervalSince1970: $0) } }
         return DispatchRow(
             incidentID: r["incident_id"], officerID: r["officer_id"], receivedAt: date("received_at"),
@@ -81,13 +80,13 @@ extension Catalog {
             category: r["category"], priority: r["priority"], station: r["station"], location: r["location"])
     }
 
-    public func dispatchRowCount() throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dispatch_rows") ?? 0 }
+    public func dispatchRowCount() async throws -> Int {
+        try await backend.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dispatch_rows") ?? 0 }
     }
 
-    public func dispatchRows(incident: String) throws -> [DispatchRow] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM dispatch_rows WHERE incident_id = ? ORDER BY officer_id", arguments: [incident])
+    public func dispatchRows(incident: String) async throws -> [DispatchRow] {
+        try await backend.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM dispatch_rows WHERE incident_id = ? ORDER BY officer_id", arguments: [incident])
                 .map(Self.dispatchRow)
         }
     }

@@ -1,6 +1,5 @@
 public import CustodyCore
 public import Foundation
-internal import GRDB
 #if canImport(Glibc)
 internal import Glibc
 #endif
@@ -15,6 +14,15 @@ extension Catalog {
         public var judgedWithFootage = 0
         /// Officers left queued for a relink running in another process (`relinkOrQueue`).
         public var queuedOfficers = 0
+
+        /// Adds another batch's figures.
+        mutating func add(_ other: LinkSummary) {
+            officers += other.officers
+            links += other.links
+            findings += other.findings
+            judged += other.judged
+            judgedWithFootage += other.judgedWithFootage
+        }
     }
 
     /// Recomputes links, coverage and findings (SPEC §6–§7) for `officers`, or for everyone
@@ -24,11 +32,11 @@ extension Catalog {
     /// empty table, and other writers wait for one batch (milliseconds), not for the relink.
     /// Waits for a relink running in another process; `relinkAndRefreshQueue` queues instead.
     @discardableResult
-    public func relink(officers: Set<String>?, policy: Policy, actor: String) throws -> LinkSummary {
+    public func relink(officers: Set<String>?, policy: Policy, actor: String) async throws -> LinkSummary {
         // One relink at a time across processes: two relinks of one officer at once could
         // interleave their batches.
-        try withLinkLock(wait: true) {
-            try relinkHoldingLock(officers: officers, policy: policy, actor: actor)
+        try await withLinkLock(wait: true) {
+            try await relinkHoldingLock(officers: officers, policy: policy, actor: actor)
         }!
     }
 
@@ -45,47 +53,47 @@ extension Catalog {
     /// Relinks `officers` now when no other relink runs; otherwise notes them durably (a row
     /// per officer in `relink_wanted`) and returns at once, so a hand-in is never held up by
     /// a long relink in another process.
-    public func relinkOrQueue(officers: Set<String>, policy: Policy, actor: String) throws -> RelinkOutcome {
+    public func relinkOrQueue(officers: Set<String>, policy: Policy, actor: String) async throws -> RelinkOutcome {
         guard !officers.isEmpty else { return .done(LinkSummary()) }
-        if let summary = try withLinkLock(wait: false, { try relinkHoldingLock(officers: officers, policy: policy, actor: actor) }) {
+        if let summary = try await withLinkLock(wait: false, { try await relinkHoldingLock(officers: officers, policy: policy, actor: actor) }) {
             return .done(summary)
         }
-        try writer.write { db in
+        try await backend.write { db in
             let note = try db.cachedStatement(sql: "INSERT OR IGNORE INTO relink_wanted (officer_id, wanted_at) VALUES (?, ?)")
             let now = Date().timeIntervalSince1970
             for officer in officers.sorted() { try note.execute(arguments: [officer, now]) }
         }
         // The running relink may have ended between the first try and the note: try once more,
         // so the note is not left for the next relink when nobody is running one.
-        if let summary = try withLinkLock(wait: false, { try relinkHoldingLock(officers: [], policy: policy, actor: actor) }) {
+        if let summary = try await withLinkLock(wait: false, { try await relinkHoldingLock(officers: [], policy: policy, actor: actor) }) {
             return summary.officers > 0 ? .done(summary) : .queued(officers: officers.count)
         }
         return .queued(officers: officers.count)
     }
 
     /// Officers noted for a relink that has not run yet (see `relinkOrQueue`).
-    public func relinksWanted() throws -> Set<String> {
-        try writer.read { db in Set(try String.fetchAll(db, sql: "SELECT officer_id FROM relink_wanted")) }
+    public func relinksWanted() async throws -> Set<String> {
+        try await backend.read { db in Set(try String.fetchAll(db, sql: "SELECT officer_id FROM relink_wanted")) }
     }
 
     /// Runs the queued relinks, if any, when no relink is running (`custody serve`'s refresher).
     /// Returns the officers relinked (empty when none were queued or another relink runs).
     @discardableResult
-    public func relinkWanted(policy: Policy, actor: String) throws -> Set<String> {
-        guard try !relinksWanted().isEmpty else { return [] }
+    public func relinkWanted(policy: Policy, actor: String) async throws -> Set<String> {
+        guard try await !relinksWanted().isEmpty else { return [] }
         var done: Set<String> = []
-        _ = try withLinkLock(wait: false) {
-            try drainWanted(policy: policy, actor: actor, into: &done)
+        _ = try await withLinkLock(wait: false) {
+            try await drainWanted(policy: policy, actor: actor, into: &done)
         }
         return done
     }
 
-    private func relinkHoldingLock(officers: Set<String>?, policy: Policy, actor: String) throws -> LinkSummary {
+    private func relinkHoldingLock(officers: Set<String>?, policy: Policy, actor: String) async throws -> LinkSummary {
         var summary = LinkSummary()
         if let officers {
-            try relinkOfficers(officers, policy: policy, into: &summary)
+            try await relinkOfficers(officers, policy: policy, into: &summary)
         } else {
-            try relinkEverything(policy: policy, into: &summary)
+            try await relinkEverything(policy: policy, into: &summary)
         }
         // Hand-ins that arrived while this relink ran (or while another did) asked for their
         // officers to be relinked: do that before letting go of the lock.
@@ -93,23 +101,23 @@ extension Catalog {
         if officers == nil {
             // Their links are in the figures already (their batches were written again).
             var again = LinkSummary()
-            try drainWanted(policy: policy, actor: actor, into: &drained, summary: &again)
+            try await drainWanted(policy: policy, actor: actor, into: &drained, summary: &again)
         } else {
-            try drainWanted(policy: policy, actor: actor, into: &drained, summary: &summary)
+            try await drainWanted(policy: policy, actor: actor, into: &drained, summary: &summary)
         }
         guard officers.map({ !$0.isEmpty }) ?? true || !drained.isEmpty else { return summary }
         let all = officers.map { $0.union(drained) }
-        try audit(actor: actor, action: "relinked", subject: all.map { $0.count == 1 ? $0.first! : "\($0.count) officers" } ?? "all", detail: .object([
+        try await audit(actor: actor, action: "relinked", subject: all.map { $0.count == 1 ? $0.first! : "\($0.count) officers" } ?? "all", detail: .object([
             ("links", .int(Int64(summary.links))), ("findings", .int(Int64(summary.findings))),
         ]))
         return summary
     }
 
-    private func drainWanted(policy: Policy, actor: String, into done: inout Set<String>) throws {
+    private func drainWanted(policy: Policy, actor: String, into done: inout Set<String>) async throws {
         var summary = LinkSummary()
-        try drainWanted(policy: policy, actor: actor, into: &done, summary: &summary)
+        try await drainWanted(policy: policy, actor: actor, into: &done, summary: &summary)
         if !done.isEmpty {
-            try audit(actor: actor, action: "relinked", subject: done.count == 1 ? done.first! : "\(done.count) officers", detail: .object([
+            try await audit(actor: actor, action: "relinked", subject: done.count == 1 ? done.first! : "\(done.count) officers", detail: .object([
                 ("links", .int(Int64(summary.links))), ("findings", .int(Int64(summary.findings))), ("queued", .bool(true)),
             ]))
         }
@@ -117,32 +125,35 @@ extension Catalog {
 
     /// Relinks the officers noted in `relink_wanted` (until none are left) and brings their
     /// queue items up to date. The caller holds the link lock.
-    private func drainWanted(policy: Policy, actor: String, into done: inout Set<String>, summary: inout LinkSummary) throws {
+    private func drainWanted(policy: Policy, actor: String, into done: inout Set<String>, summary: inout LinkSummary) async throws {
         for _ in 0..<10 {
-            let wanted = try writer.read { db in
-                try Row.fetchAll(db, sql: "SELECT officer_id, wanted_at FROM relink_wanted").map { ($0[0] as String, $0[1] as Double) }
+            let wanted = try await backend.read { db in
+                try SQLRow.fetchAll(db, sql: "SELECT officer_id, wanted_at FROM relink_wanted").map { ($0[0] as String, $0[1] as Double) }
             }
             guard !wanted.isEmpty else { return }
             let officers = Set(wanted.map(\.0))
-            try relinkOfficers(officers, policy: policy, into: &summary)
+            try await relinkOfficers(officers, policy: policy, into: &summary)
             // A note made again after this round started stays for the next round.
-            try writer.write { db in
+            try await backend.write { db in
                 let remove = try db.cachedStatement(sql: "DELETE FROM relink_wanted WHERE officer_id = ? AND wanted_at = ?")
                 for (officer, at) in wanted { try remove.execute(arguments: [officer, at]) }
             }
-            try refreshQueue(officers: officers)
+            try await refreshQueue(officers: officers)
             done.formUnion(officers)
         }
     }
 
     /// These officers, in batches of 25 (a few thousand rows and clips), each replaced in one
     /// short transaction.
-    private func relinkOfficers(_ officers: Set<String>, policy: Policy, into summary: inout LinkSummary) throws {
+    private func relinkOfficers(_ officers: Set<String>, policy: Policy, into summary: inout LinkSummary) async throws {
         for batch in Array(officers).sorted().chunked(25) {
-            try writer.write { db in
+            let written = try await backend.write { db in
                 let prepared = try Self.prepareBatch(db, Set(batch), policy: policy)
-                try Self.writeBatch(db, prepared, replacing: true, into: &summary)
+                var figures = LinkSummary()
+                try Self.writeBatch(db, prepared, replacing: true, into: &figures)
+                return figures
             }
+            summary.add(written)
         }
     }
 
@@ -151,11 +162,11 @@ extension Catalog {
     /// transaction that replaces that batch's links, coverage and findings. Batches are sized
     /// so that one holds a few tens of thousands of rows and clips. Rows left by officers,
     /// calls or clips that are gone are removed at the end.
-    private func relinkEverything(policy: Policy, into summary: inout LinkSummary) throws {
+    private func relinkEverything(policy: Policy, into summary: inout LinkSummary) async throws {
         // An older version dropped these during a full relink; one interrupted then left them out.
-        try restoreDerivedIndexes()
+        try await restoreDerivedIndexes()
         // Two index walks merged here: a UNION would sort 7 M names on a city-year.
-        let (everyone, items) = try writer.read { db in
+        let (everyone, items) = try await backend.read { db in
             let names = Set(try String.fetchAll(db, sql: "SELECT DISTINCT officer_id FROM dispatch_rows"))
                 .union(try String.fetchAll(db, sql: "SELECT DISTINCT officer_id FROM evidence WHERE officer_id IS NOT NULL"))
             let items = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dispatch_rows") ?? 0)
@@ -165,29 +176,30 @@ extension Catalog {
         let perOfficer = max(1, items / max(1, everyone.count))
         let size = min(250, max(1, Self.batchItems / perOfficer))
         let batches = everyone.sorted().chunked(size).map(Set.init)
-        let reader = writer
-        let prepare: @Sendable (Set<String>) throws -> PreparedBatch = { batch in
-            try reader.read { db in try Self.prepareBatch(db, batch, policy: policy) }
+        let backend = self.backend
+        let prepare: @Sendable (Set<String>) async throws -> PreparedBatch = { batch in
+            try await backend.read { db in try Self.prepareBatch(db, batch, policy: policy) }
         }
         if !batches.isEmpty {
-            var prepared = try prepare(batches[0])
+            var prepared = try await prepare(batches[0])
             for i in batches.indices {
-                let next = PreparedBox()
-                let group = DispatchGroup()
-                if i + 1 < batches.count {
-                    let batch = batches[i + 1]
-                    DispatchQueue.global().async(group: group) { next.result = Result { try prepare(batch) } }
-                }
+                // The next batch is read and computed while this one is written.
+                let next: Task<PreparedBatch, any Error>? = i + 1 < batches.count
+                    ? Task { [batch = batches[i + 1]] in try await prepare(batch) } : nil
                 let current = prepared
-                try writer.write { db in try Self.writeBatch(db, current, replacing: true, into: &summary) }
+                let written = try await backend.write { db in
+                    var figures = LinkSummary()
+                    try Self.writeBatch(db, current, replacing: true, into: &figures)
+                    return figures
+                }
+                summary.add(written)
                 // A moment between two batches: a writer waiting in another process (a hand-in,
                 // a claim, an audit entry) checks every millisecond and takes its turn here.
-                usleep(2000)
-                group.wait()
-                if let result = next.result { prepared = try result.get() }
+                try await Task.sleep(for: .milliseconds(2))
+                if let next { prepared = try await next.value }
             }
         }
-        try removeStaleDerivedRows(everyone: everyone)
+        try await removeStaleDerivedRows(everyone: everyone)
     }
 
     /// Rows and clips per full-relink batch: a few tens of milliseconds of writing in a release build.
@@ -196,54 +208,37 @@ extension Catalog {
     /// Links, coverage and findings that no batch replaced: those of officers with no calls or
     /// clips any more, of calls that are gone, and of clips no longer stored under an officer.
     /// Found on a reader, deleted in short transactions.
-    private func removeStaleDerivedRows(everyone: Set<String>) throws {
-        let (officers, rows, links) = try writer.read { db in
+    private func removeStaleDerivedRows(everyone: Set<String>) async throws {
+        let (officers, rows, links) = try await backend.read { db in
             let officers = try String.fetchAll(db, sql: "SELECT DISTINCT officer_id FROM findings").filter { !everyone.contains($0) }
             let rows = try Int64.fetchAll(db, sql: "SELECT c.row_id FROM coverage c LEFT JOIN dispatch_rows d ON d.id = c.row_id WHERE d.id IS NULL")
-            let links = try Row.fetchAll(db, sql: """
+            let links = try SQLRow.fetchAll(db, sql: """
                 SELECT l.clip_id, l.row_id FROM links l LEFT JOIN dispatch_rows d ON d.id = l.row_id LEFT JOIN evidence e ON e.rowid = l.clip_id
                 WHERE d.id IS NULL OR e.rowid IS NULL OR e.location != 'vault' OR e.officer_id IS NULL
                 """).map { ($0[0] as Int64, $0[1] as Int64) }
             return (officers, rows, links)
         }
         for chunk in officers.chunked(500) {
-            try writer.write { db in
-                try db.execute(sql: "DELETE FROM findings WHERE officer_id IN (\(databaseQuestionMarks(count: chunk.count)))", arguments: StatementArguments(chunk))
+            try await backend.write { db in
+                try db.execute(sql: "DELETE FROM findings WHERE officer_id IN (\(databaseQuestionMarks(count: chunk.count)))", arguments: SQLArguments(chunk))
             }
         }
         for chunk in rows.chunked(5000) {
-            try writer.write { db in
-                try db.execute(sql: "DELETE FROM coverage WHERE row_id IN (\(databaseQuestionMarks(count: chunk.count)))", arguments: StatementArguments(chunk))
+            try await backend.write { db in
+                try db.execute(sql: "DELETE FROM coverage WHERE row_id IN (\(databaseQuestionMarks(count: chunk.count)))", arguments: SQLArguments(chunk))
             }
         }
         for chunk in links.chunked(5000) {
-            try writer.write { db in
+            try await backend.write { db in
                 let remove = try db.cachedStatement(sql: "DELETE FROM links WHERE clip_id = ? AND row_id = ?")
                 for (clip, row) in chunk { try remove.execute(arguments: [clip, row]) }
             }
         }
     }
 
-    /// Holds an exclusive lock on `<catalog>.link-lock` while `body` runs (none in memory; an
-    /// in-process lock stands in for it there). Without `wait`, returns nil at once when
-    /// another relink holds the lock.
-    func withLinkLock<T>(wait: Bool, _ body: () throws -> T) throws -> T? {
-        guard let path = lockPath else {
-            if wait { memoryLinkLock.lock() } else if !memoryLinkLock.try() { return nil }
-            defer { memoryLinkLock.unlock() }
-            return try body()
-        }
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return try body() }
-        defer { close(fd) }
-        let operation = wait ? LOCK_EX : LOCK_EX | LOCK_NB
-        while flock(fd, operation) != 0 {
-            if errno == EINTR { continue }
-            if errno == EWOULDBLOCK && !wait { return nil }
-            break
-        }
-        defer { flock(fd, LOCK_UN) }
-        return try body()
+    /// Runs `body` holding the relink lock (see `CatalogBackend.withLinkLock`).
+    func withLinkLock<T: Sendable>(wait: Bool, _ body: () async throws -> T) async throws -> T? {
+        try await backend.withLinkLock(wait: wait, body)
     }
 
     /// CUSTODY_TRACE=1 prints each relink batch's timings on stderr.
@@ -257,14 +252,17 @@ extension Catalog {
         ("findings_start", "CREATE INDEX IF NOT EXISTS findings_start ON findings(start)"),
     ]
 
-    private func restoreDerivedIndexes() throws {
-        let missing = try writer.read { db in
+    private func restoreDerivedIndexes() async throws {
+        let missing = try await backend.read { db in
             try Self.derivedIndexes.filter { index in
-                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?)", arguments: [index.name]) != true
+                try Bool.fetchOne(db, sql: db.dialect == .sqlite
+                    ? "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?)"
+                    : "SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?)",
+                    arguments: [index.name]) != true
             }
         }
         guard !missing.isEmpty else { return }
-        try writer.write { db in
+        try await backend.write { db in
             for index in missing { try db.execute(sql: index.sql) }
         }
     }
@@ -283,17 +281,17 @@ extension Catalog {
         var result: Result<PreparedBatch, any Error>?
     }
 
-    static func prepareBatch(_ db: Database, _ officers: Set<String>, policy: Policy) throws -> PreparedBatch {
+    static func prepareBatch(_ db: any SQLDatabase, _ officers: Set<String>, policy: Policy) throws -> PreparedBatch {
         let started = Date()
         let list = Array(officers)
         let marks = databaseQuestionMarks(count: list.count)
         var rowIDs: [Int64] = []
         var rows: [DispatchRow] = []
-        let rowCursor = try Row.fetchCursor(
-            db, sql: "SELECT id, incident_id, officer_id, dispatched_at, arrived_at, cleared_at FROM dispatch_rows WHERE officer_id IN (\(marks))",
-            arguments: StatementArguments(list))
         func date(_ value: Double?) -> Date? { value.map { Date(timeIntervalSince1970: $0) } }
-        while let r = try rowCursor.next() {
+        try db.forEachRow(
+            sql: "SELECT id, incident_id, officer_id, dispatched_at, arrived_at, cleared_at FROM dispatch_rows WHERE officer_id IN (\(marks))",
+            arguments: SQLArguments(list)
+        ) { r in
             rowIDs.append(r[0])
             rows.append(DispatchRow(incidentID: r[1], officerID: r[2], dispatchedAt: date(r[3]), arrivedAt: date(r[4]), clearedAt: date(r[5])))
         }
@@ -301,14 +299,13 @@ extension Catalog {
         // for the few clips that are late uploads.
         var clips: [ClipSpan] = []
         var late: [Int] = []
-        let clipCursor = try Row.fetchCursor(
-            db,
+        try db.forEachRow(
             sql: """
                 SELECT rowid, officer_id, start_time, end_time, first_received_at FROM evidence INDEXED BY evidence_link
                 WHERE officer_id IN (\(marks)) AND location = 'vault' AND start_time IS NOT NULL AND end_time IS NOT NULL
                 """,
-            arguments: StatementArguments(list))
-        while let r = try clipCursor.next() {
+            arguments: SQLArguments(list)
+        ) { r in
             let end: Double = r[3]
             let received: Double? = r[4]
             if let received, received - end > policy.lateUploadSeconds { late.append(clips.count) }
@@ -325,19 +322,19 @@ extension Catalog {
             seconds: (loaded.timeIntervalSince(started), Date().timeIntervalSince(loaded)))
     }
 
-    static func writeBatch(_ db: Database, _ batch: PreparedBatch, replacing: Bool, into summary: inout LinkSummary) throws {
+    static func writeBatch(_ db: any SQLDatabase, _ batch: PreparedBatch, replacing: Bool, into summary: inout LinkSummary) throws {
         let started = Date()
         let (rowIDs, rows, outcome) = (batch.rowIDs, batch.rows, batch.outcome)
         if replacing {
             let marks = databaseQuestionMarks(count: batch.officers.count)
-            try db.execute(sql: "DELETE FROM findings WHERE officer_id IN (\(marks))", arguments: StatementArguments(batch.officers))
+            try db.execute(sql: "DELETE FROM findings WHERE officer_id IN (\(marks))", arguments: SQLArguments(batch.officers))
             for chunk in rowIDs.chunked(500) {
                 let m = databaseQuestionMarks(count: chunk.count)
-                try db.execute(sql: "DELETE FROM links WHERE row_id IN (\(m))", arguments: StatementArguments(chunk))
-                try db.execute(sql: "DELETE FROM coverage WHERE row_id IN (\(m))", arguments: StatementArguments(chunk))
+                try db.execute(sql: "DELETE FROM links WHERE row_id IN (\(m))", arguments: SQLArguments(chunk))
+                try db.execute(sql: "DELETE FROM coverage WHERE row_id IN (\(m))", arguments: SQLArguments(chunk))
             }
             for chunk in batch.clipIDs.chunked(500) {
-                try db.execute(sql: "DELETE FROM links WHERE clip_id IN (\(databaseQuestionMarks(count: chunk.count)))", arguments: StatementArguments(chunk))
+                try db.execute(sql: "DELETE FROM links WHERE clip_id IN (\(databaseQuestionMarks(count: chunk.count)))", arguments: SQLArguments(chunk))
             }
         }
         let insertLink = try db.cachedStatement(sql: "INSERT OR IGNORE INTO links (clip_id, row_id) VALUES (?, ?)")
@@ -349,14 +346,17 @@ extension Catalog {
         for f in outcome.findings where f.kind != .lateUpload {
             findingsPerRow["\(f.incidentID ?? "")|\(f.officerID)", default: 0] += 1
         }
-        let insertCoverage = try db.cachedStatement(sql: "INSERT OR REPLACE INTO coverage (row_id, coverage, findings) VALUES (?, ?, ?)")
+        let insertCoverage = try db.cachedStatement(sql: """
+            INSERT INTO coverage (row_id, coverage, findings) VALUES (?, ?, ?)
+            ON CONFLICT (row_id) DO UPDATE SET coverage = excluded.coverage, findings = excluded.findings
+            """)
         for (row, value) in outcome.coverage.sorted(by: { $0.key < $1.key }) {
             let key = "\(rows[row].incidentID)|\(rows[row].officerID)"
             insertCoverage.setUncheckedArguments([rowIDs[row], value, findingsPerRow[key] ?? 0])
             try insertCoverage.execute()
         }
         let insertFinding = try db.cachedStatement(sql: """
-            INSERT INTO findings (officer_id, incident_id, kind, start, end, window_start, window_end, coverage, clip_sha256)
+            INSERT INTO findings (officer_id, incident_id, kind, start, "end", window_start, window_end, coverage, clip_sha256)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for f in outcome.findings {
@@ -390,13 +390,13 @@ extension Catalog {
         }
     }
 
-    public func findings(_ query: FindingQuery = FindingQuery()) throws -> [Finding] {
-        try writer.read { db in
+    public func findings(_ query: FindingQuery = FindingQuery()) async throws -> [Finding] {
+        try await backend.read { db in
             var clauses: [String] = []
-            var arguments: [(any DatabaseValueConvertible)?] = []
+            var arguments: [(any SQLBindable)?] = []
             if let v = query.incidentID { clauses.append("incident_id = ?"); arguments.append(v) }
             if let v = query.officerID { clauses.append("officer_id = ?"); arguments.append(v) }
-            if let v = query.since { clauses.append("end >= ?"); arguments.append(v.timeIntervalSince1970) }
+            if let v = query.since { clauses.append("\"end\" >= ?"); arguments.append(v.timeIntervalSince1970) }
             if let v = query.until { clauses.append("start <= ?"); arguments.append(v.timeIntervalSince1970) }
             return try Self.findingRows(db, where: clauses.joined(separator: " AND "), arguments).sorted(by: Finding.printOrder)
         }
@@ -411,8 +411,8 @@ extension Catalog {
         public var unlinkedClips = 0
     }
 
-    public func coverageFigures() throws -> CoverageFigures {
-        try writer.read { db in
+    public func coverageFigures() async throws -> CoverageFigures {
+        try await backend.read { db in
             var f = CoverageFigures()
             f.judged = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM coverage") ?? 0
             f.judgedWithFootage = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM coverage WHERE coverage > 0") ?? 0
@@ -427,13 +427,13 @@ extension Catalog {
     }
 
     /// Officers of the given clips, for relinking after an ingest.
-    public func officers(ofClips sha256s: [String]) throws -> Set<String> {
-        try writer.read { db in
+    public func officers(ofClips sha256s: [String]) async throws -> Set<String> {
+        try await backend.read { db in
             var result = Set<String>()
             for chunk in sha256s.chunked(500) {
                 let found = try String.fetchAll(
                     db, sql: "SELECT officer_id FROM evidence WHERE officer_id IS NOT NULL AND sha256 IN (\(databaseQuestionMarks(count: chunk.count)))",
-                    arguments: StatementArguments(chunk))
+                    arguments: SQLArguments(chunk))
                 result.formUnion(found)
             }
             return result
@@ -449,10 +449,10 @@ extension Array {
 
 extension Catalog {
     /// Incident ids each stored clip links to, keyed by the name it was first handed in under.
-    public func linkedIncidentsByOriginalName() throws -> [String: [String]] {
-        try writer.read { db in
+    public func linkedIncidentsByOriginalName() async throws -> [String: [String]] {
+        try await backend.read { db in
             var result: [String: [String]] = [:]
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try SQLRow.fetchAll(db, sql: """
                 SELECT (SELECT original_name FROM receipts r WHERE r.sha256 = e.sha256 ORDER BY r.id LIMIT 1) AS name, d.incident_id
                 FROM evidence e LEFT JOIN links l ON l.clip_id = e.rowid LEFT JOIN dispatch_rows d ON d.id = l.row_id
                 WHERE e.location = 'vault'

@@ -1,7 +1,6 @@
 public import CustodyCore
 public import Foundation
 internal import Crypto
-internal import GRDB
 
 /// One item of the review queue: a call with findings, a clip that needs a person, or a
 /// randomly sampled clean call for a conduct check.
@@ -88,14 +87,14 @@ extension Catalog {
     /// Adds the items the current findings call for (idempotent). Open items follow their
     /// call's most urgent finding; closed ones are left as reviewed. Returns how many are new.
     @discardableResult
-    public func refreshQueue(officers: Set<String>? = nil, sampleShare: Double = 0.05, seed: String = "custody", now: Date = Date()) throws -> Int {
-        try writer.write { db in
+    public func refreshQueue(officers: Set<String>? = nil, sampleShare: Double = 0.05, seed: String = "custody", now: Date = Date()) async throws -> Int {
+        try await backend.write { db in
             let before = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_items") ?? 0
             let t = now.timeIntervalSince1970
             // Only these officers' calls and clips (after an ingest or import), or everyone's.
             let list = officers.map { Array($0) } ?? []
             let scope = officers == nil ? "1" : "officer_id IN (\(databaseQuestionMarks(count: list.count)))"
-            let scoped = { (args: [(any DatabaseValueConvertible)?]) in StatementArguments(args + list.map { $0 as (any DatabaseValueConvertible)? }) }
+            let scoped = { (args: [(any SQLBindable)?]) in SQLArguments(args + list.map { $0 as (any SQLBindable)? }) }
             if officers?.isEmpty == true { return 0 }
             let kindPriority = "CASE kind WHEN 'no_recording' THEN 0 WHEN 'early_stop' THEN 1 WHEN 'late_start' THEN 2 WHEN 'interruption' THEN 3 ELSE 4 END"
             // One item per call with findings.
@@ -140,10 +139,10 @@ extension Catalog {
                     OR (reason = 'unattributed' AND EXISTS (SELECT 1 FROM evidence e WHERE e.sha256 = r.clip_sha256 AND e.officer_id IS NOT NULL))
                     OR (subject LIKE 'call:%' AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.incident_id = r.incident_id AND f.officer_id = r.officer_id)))
                 """
-            var withdrawn = try Row.fetchAll(db, sql: "SELECT id, subject FROM review_items r WHERE officer_id IS NULL AND \(stale)")
-            withdrawn += try Row.fetchAll(
+            var withdrawn = try SQLRow.fetchAll(db, sql: "SELECT id, subject FROM review_items r WHERE officer_id IS NULL AND \(stale)")
+            withdrawn += try SQLRow.fetchAll(
                 db, sql: "SELECT id, subject FROM review_items r INDEXED BY review_officer WHERE \(officers == nil ? "officer_id IS NOT NULL" : scope) AND \(stale)",
-                arguments: StatementArguments(list))
+                arguments: SQLArguments(list))
             for row in withdrawn {
                 let id: Int64 = row[0]
                 try db.execute(sql: "DELETE FROM review_items WHERE id = ?", arguments: [id])
@@ -152,10 +151,10 @@ extension Catalog {
 
             // A reproducible random share of fully covered calls, for conduct review: a call is
             // sampled when the hash of (seed, incident, officer) falls below the share.
-            let clean = try Row.fetchAll(db, sql: """
+            let clean = try SQLRow.fetchAll(db, sql: """
                 SELECT d.incident_id, d.officer_id, d.arrived_at FROM coverage c JOIN dispatch_rows d ON d.id = c.row_id
                 WHERE c.findings = 0 AND c.coverage > 0 AND \(officers == nil ? "1" : "d." + scope)
-                """, arguments: StatementArguments(list))
+                """, arguments: SQLArguments(list))
             let sample = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO review_items (subject, reason, priority, incident_id, officer_id, occurred_at, created_at)
                 VALUES (?, 'sample', 8, ?, ?, ?, ?)
@@ -176,11 +175,11 @@ extension Catalog {
     /// process is relinking, the officers are queued for it (`relinkOrQueue`) and the summary
     /// says so in `queuedOfficers`: the hand-in does not wait for that relink.
     @discardableResult
-    public func relinkAndRefreshQueue(officers: Set<String>, policy: Policy, actor: String) throws -> LinkSummary {
+    public func relinkAndRefreshQueue(officers: Set<String>, policy: Policy, actor: String) async throws -> LinkSummary {
         guard !officers.isEmpty else { return LinkSummary() }
-        switch try relinkOrQueue(officers: officers, policy: policy, actor: actor) {
+        switch try await relinkOrQueue(officers: officers, policy: policy, actor: actor) {
         case .done(let summary):
-            try refreshQueue(officers: officers)
+            try await refreshQueue(officers: officers)
             return summary
         case .queued(let count):
             var summary = LinkSummary()
@@ -197,19 +196,19 @@ extension Catalog {
 
     /// A page of the queue in review order (priority, then oldest, then id): one walk of the
     /// `review_queue` index. Expired leases are first returned to the open list.
-    public func queue(state: String?, limit: Int, offset: Int, now: Date = Date()) throws -> (items: [ReviewItem], total: Int) {
-        try expireLeases(now: now)
-        return try writer.read { db in
+    public func queue(state: String?, limit: Int, offset: Int, now: Date = Date()) async throws -> (items: [ReviewItem], total: Int) {
+        try await expireLeases(now: now)
+        return try await backend.read { db in
             let total: Int
-            let rows: [Row]
+            let rows: [SQLRow]
             if let state {
                 total = try Int.fetchOne(db, sql: "SELECT n FROM queue_counts WHERE state = ?", arguments: [state]) ?? 0
-                rows = try Row.fetchAll(
+                rows = try SQLRow.fetchAll(
                     db, sql: "SELECT \(Self.itemColumns) FROM review_items WHERE state = ? ORDER BY priority, occurred_at, id LIMIT ? OFFSET ?",
                     arguments: [state, limit, offset])
             } else {
                 total = try Int.fetchOne(db, sql: "SELECT SUM(n) FROM queue_counts WHERE state != 'version'") ?? 0
-                rows = try Row.fetchAll(db, sql: "SELECT \(Self.itemColumns) FROM review_items ORDER BY priority, occurred_at, id LIMIT ? OFFSET ?", arguments: [limit, offset])
+                rows = try SQLRow.fetchAll(db, sql: "SELECT \(Self.itemColumns) FROM review_items ORDER BY priority, occurred_at, id LIMIT ? OFFSET ?", arguments: [limit, offset])
             }
             return (rows.map { Self.item($0, now: now) }, total)
         }
@@ -217,28 +216,28 @@ extension Catalog {
 
     /// A number that changes whenever any queue item changes (in any process), after lapsed
     /// claims are returned to the open list: what a cached queue page is keyed on.
-    public func queueVersion(now: Date = Date()) throws -> Int {
-        let (version, lapsed) = try writer.read { db -> (Int, Bool) in
-            let row = try Row.fetchOne(db, sql: """
+    public func queueVersion(now: Date = Date()) async throws -> Int {
+        let (version, lapsed) = try await backend.read { db -> (Int, Bool) in
+            let row = try SQLRow.fetchOne(db, sql: """
                 SELECT (SELECT n FROM queue_counts WHERE state = 'version'),
                     EXISTS (SELECT 1 FROM review_items WHERE state = 'claimed' AND lease_until < ?)
                 """, arguments: [now.timeIntervalSince1970])
             return (row?[0] ?? 0, row?[1] ?? false)
         }
         guard lapsed else { return version }
-        try expireLeases(now: now)
-        return try writer.read { db in try Int.fetchOne(db, sql: "SELECT n FROM queue_counts WHERE state = 'version'") ?? 0 }
+        try await expireLeases(now: now)
+        return try await backend.read { db in try Int.fetchOne(db, sql: "SELECT n FROM queue_counts WHERE state = 'version'") ?? 0 }
     }
 
     /// Returns lapsed claims to the open list. Cheap when there are none: claimed items are few.
-    public func expireLeases(now: Date = Date()) throws {
+    public func expireLeases(now: Date = Date()) async throws {
         let t = now.timeIntervalSince1970
-        let any = try writer.read { db in
+        let any = try await backend.read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM review_items WHERE state = 'claimed' AND lease_until < ?)", arguments: [t]) ?? false
         }
         guard any else { return }
-        try writer.write { db in
-            let lapsed = try Row.fetchAll(db, sql: "SELECT id, claimed_by FROM review_items WHERE state = 'claimed' AND lease_until < ?", arguments: [t])
+        try await backend.write { db in
+            let lapsed = try SQLRow.fetchAll(db, sql: "SELECT id, claimed_by FROM review_items WHERE state = 'claimed' AND lease_until < ?", arguments: [t])
             try db.execute(sql: "UPDATE review_items SET state = 'open', claimed_by = NULL, lease_until = NULL WHERE state = 'claimed' AND lease_until < ?", arguments: [t])
             for row in lapsed {
                 let id: Int64 = row[0]
@@ -248,19 +247,19 @@ extension Catalog {
         }
     }
 
-    public func reviewItem(_ id: Int64, now: Date = Date()) throws -> ReviewItem? {
-        try writer.read { db in try Self.fetchItem(db, id, now: now) }
+    public func reviewItem(_ id: Int64, now: Date = Date()) async throws -> ReviewItem? {
+        try await backend.read { db in try Self.fetchItem(db, id, now: now) }
     }
 
-    static func fetchItem(_ db: Database, _ id: Int64, now: Date) throws -> ReviewItem? {
-        try Row.fetchOne(db, sql: "SELECT \(itemColumns) FROM review_items WHERE id = ?", arguments: [id]).map { item($0, now: now) }
+    static func fetchItem(_ db: any SQLDatabase, _ id: Int64, now: Date) throws -> ReviewItem? {
+        try SQLRow.fetchOne(db, sql: "SELECT \(itemColumns) FROM review_items WHERE id = ?", arguments: [id]).map { item($0, now: now) }
     }
 
     /// The columns `item(_:now:)` reads, by position (name lookups cost a case-insensitive
     /// search per column, which shows up when a page of 50 is served thousands of times a second).
     static let itemColumns = "id, reason, priority, incident_id, officer_id, clip_sha256, occurred_at, state, claimed_by, lease_until, verdict, checklist, note, reviewed_by, reviewed_at"
 
-    static func item(_ r: Row, now: Date) -> ReviewItem {
+    static func item(_ r: SQLRow, now: Date) -> ReviewItem {
         let lease: Double? = r[9]
         var state: String = r[7]
         var holder: String? = r[8]
@@ -278,8 +277,8 @@ extension Catalog {
     }
 
     /// Claims an open item (or renews the caller's own lease).
-    public func claim(_ id: Int64, by user: String, lease: TimeInterval, now: Date = Date()) throws -> ReviewItem {
-        try mutate(id, now: now) { db, item in
+    public func claim(_ id: Int64, by user: String, lease: TimeInterval, now: Date = Date()) async throws -> ReviewItem {
+        try await mutate(id, now: now) { db, item in
             switch item.state {
             case "closed": throw QueueError.closed
             case "claimed" where item.claimedBy != user: throw QueueError.heldByOther(item.claimedBy ?? "someone")
@@ -293,8 +292,8 @@ extension Catalog {
     }
 
     /// Gives an item back. The holder may; a supervisor may release anyone's.
-    public func release(_ id: Int64, by user: String, asSupervisor: Bool, now: Date = Date()) throws -> ReviewItem {
-        try mutate(id, now: now) { db, item in
+    public func release(_ id: Int64, by user: String, asSupervisor: Bool, now: Date = Date()) async throws -> ReviewItem {
+        try await mutate(id, now: now) { db, item in
             guard item.state == "claimed" else { throw item.state == "closed" ? QueueError.closed : QueueError.notHeld }
             if item.claimedBy != user && !asSupervisor { throw QueueError.heldByOther(item.claimedBy ?? "someone") }
             try db.execute(sql: "UPDATE review_items SET state = 'open', claimed_by = NULL, lease_until = NULL WHERE id = ?", arguments: [id])
@@ -303,14 +302,14 @@ extension Catalog {
     }
 
     /// Records the holder's verdict and closes the item.
-    public func recordVerdict(_ id: Int64, by user: String, verdict: String, checklist: [String], note: String?, now: Date = Date()) throws -> ReviewItem {
+    public func recordVerdict(_ id: Int64, by user: String, verdict: String, checklist: [String], note: String?, now: Date = Date()) async throws -> ReviewItem {
         guard Review.verdicts.contains(verdict) else {
             throw QueueError.invalid("verdict must be one of \(Review.verdicts.sorted().joined(separator: ", ")).")
         }
         if let unknown = checklist.first(where: { !Review.checklistCodes.contains($0) }) {
             throw QueueError.invalid("unknown checklist code '\(unknown)'.")
         }
-        return try mutate(id, now: now) { db, item in
+        return try await mutate(id, now: now) { db, item in
             guard item.state == "claimed" else { throw item.state == "closed" ? QueueError.closed : QueueError.notHeld }
             guard item.claimedBy == user else { throw QueueError.heldByOther(item.claimedBy ?? "someone") }
             let list = String(decoding: try JSONEncoder().encode(checklist), as: UTF8.self)
@@ -331,8 +330,8 @@ extension Catalog {
     }
 
     /// A supervisor reopens a closed item; its earlier verdicts stay in the review history.
-    public func reopen(_ id: Int64, by supervisor: String, now: Date = Date()) throws -> ReviewItem {
-        try mutate(id, now: now) { db, item in
+    public func reopen(_ id: Int64, by supervisor: String, now: Date = Date()) async throws -> ReviewItem {
+        try await mutate(id, now: now) { db, item in
             guard item.state == "closed" else { throw QueueError.notClosed }
             // The earlier verdict stays in `reviews`; the item starts afresh.
             try db.execute(
@@ -346,8 +345,8 @@ extension Catalog {
     }
 
     /// A supervisor hands an item to a reviewer, with a fresh lease.
-    public func reassign(_ id: Int64, to reviewer: String, by supervisor: String, lease: TimeInterval, now: Date = Date()) throws -> ReviewItem {
-        try mutate(id, now: now) { db, item in
+    public func reassign(_ id: Int64, to reviewer: String, by supervisor: String, lease: TimeInterval, now: Date = Date()) async throws -> ReviewItem {
+        try await mutate(id, now: now) { db, item in
             guard item.state != "closed" else { throw QueueError.closed }
             guard let role = try String.fetchOne(db, sql: "SELECT role FROM users WHERE name = ?", arguments: [reviewer]),
                   role == "reviewer" || role == "supervisor"
@@ -359,8 +358,8 @@ extension Catalog {
         }
     }
 
-    private func mutate(_ id: Int64, now: Date, _ change: (Database, ReviewItem) throws -> Void) throws -> ReviewItem {
-        try writer.write { db in
+    private func mutate(_ id: Int64, now: Date, _ change: @escaping @Sendable (any SQLDatabase, ReviewItem) throws -> Void) async throws -> ReviewItem {
+        try await backend.write { db in
             guard let item = try Self.fetchItem(db, id, now: now) else { throw QueueError.notFound(id) }
             try change(db, item)
             return try Self.fetchItem(db, id, now: now)!

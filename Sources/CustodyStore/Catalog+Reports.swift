@@ -1,15 +1,14 @@
 public import CustodyCore
 public import Foundation
-internal import GRDB
 
 extension Catalog {
     /// The report figures of [start, end): calls (dispatch rows) by their arrival, with their
     /// coverage and coverage findings; late uploads by when the clip ended; verdicts by when
     /// they were recorded. Call figures go to the call's station; late uploads without a call
     /// and reviews of clips go to the officer's station (that of their latest call up to `end`).
-    public func periodFigures(from start: Date, to end: Date) throws -> PeriodFigures {
+    public func periodFigures(from start: Date, to end: Date) async throws -> PeriodFigures {
         let (s, e) = (start.timeIntervalSince1970, end.timeIntervalSince1970)
-        return try writer.read { db in
+        return try await backend.read { db in
             var f = PeriodFigures()
             var homes: [String: String] = [:]
             func home(_ officer: String) throws -> String {
@@ -22,14 +21,14 @@ extension Catalog {
                 homes[officer] = station
                 return station
             }
-            for r in try Row.fetchAll(db, sql: """
+            for r in try SQLRow.fetchAll(db, sql: """
                 SELECT d.officer_id, COALESCE(d.station, ''), c.coverage, c.findings FROM dispatch_rows d
                 JOIN coverage c ON c.row_id = d.id WHERE d.arrived_at >= ? AND d.arrived_at < ?
                 """, arguments: [s, e]) {
                 let (coverage, findings): (Double, Int) = (r[2], r[3])
                 f.add(station: r[1], officer: r[0]) { $0.addCall(coverage: coverage, findings: findings) }
             }
-            for r in try Row.fetchAll(db, sql: """
+            for r in try SQLRow.fetchAll(db, sql: """
                 SELECT f.kind, f.officer_id, COALESCE(d.station, '') FROM dispatch_rows d
                 JOIN findings f ON f.incident_id = d.incident_id AND f.officer_id = d.officer_id
                 WHERE d.arrived_at >= ? AND d.arrived_at < ? AND f.kind != 'late_upload'
@@ -37,7 +36,7 @@ extension Catalog {
                 guard let kind = FindingKind(rawValue: r[0]) else { continue }
                 f.add(station: r[2], officer: r[1]) { $0.addFinding(kind) }
             }
-            for r in try Row.fetchAll(db, sql: """
+            for r in try SQLRow.fetchAll(db, sql: """
                 SELECT f.officer_id, (SELECT COALESCE(d.station, '') FROM dispatch_rows d WHERE d.incident_id = f.incident_id AND d.officer_id = f.officer_id)
                 FROM findings f WHERE f.kind = 'late_upload' AND f.start >= ? AND f.start < ?
                 """, arguments: [s, e]) {
@@ -45,7 +44,7 @@ extension Catalog {
                 let station: String = try (r[1] as String?) ?? home(officer)
                 f.add(station: station, officer: officer) { $0.addFinding(.lateUpload) }
             }
-            for r in try Row.fetchAll(db, sql: """
+            for r in try SQLRow.fetchAll(db, sql: """
                 SELECT v.verdict, i.officer_id,
                     (SELECT COALESCE(d.station, '') FROM dispatch_rows d WHERE d.incident_id = i.incident_id AND d.officer_id = i.officer_id)
                 FROM reviews v LEFT JOIN review_items i ON i.id = v.item_id WHERE v.at >= ? AND v.at < ?
@@ -61,18 +60,18 @@ extension Catalog {
     }
 
     /// A daily or weekly report as the catalog stands: the period beside the one before.
-    public func periodReport(_ period: ReportPeriod, zone: TimeZone) throws -> PeriodReport {
+    public func periodReport(_ period: ReportPeriod, zone: TimeZone) async throws -> PeriodReport {
         let now = period.interval(in: zone), before = period.previous.interval(in: zone)
-        return PeriodReport(
+        return await PeriodReport(
             period: period, zone: zone, current: try periodFigures(from: now.start, to: now.end),
             previous: try periodFigures(from: before.start, to: before.end))
     }
 
     /// Officers with a call or a clip on [start, end): any of the call's times, the clip's
     /// start, or a hand-in in the span. What the nightly audit relinks for its day.
-    public func officersActive(from start: Date, to end: Date) throws -> Set<String> {
+    public func officersActive(from start: Date, to end: Date) async throws -> Set<String> {
         let (s, e) = (start.timeIntervalSince1970, end.timeIntervalSince1970)
-        return try writer.read { db in
+        return try await backend.read { db in
             var officers = Set(try String.fetchAll(db, sql: """
                 SELECT DISTINCT officer_id FROM dispatch_rows WHERE (received_at >= ?1 AND received_at < ?2)
                     OR (dispatched_at >= ?1 AND dispatched_at < ?2) OR (arrived_at >= ?1 AND arrived_at < ?2) OR (cleared_at >= ?1 AND cleared_at < ?2)
@@ -86,15 +85,15 @@ extension Catalog {
     }
 
     /// The queue item for a call (incident, officer), or for a clip, if there is one.
-    public func reviewItemID(incident: String, officer: String?) throws -> Int64? {
-        try writer.read { db in
+    public func reviewItemID(incident: String, officer: String?) async throws -> Int64? {
+        try await backend.read { db in
             try Int64.fetchOne(
-                db, sql: "SELECT id FROM review_items WHERE incident_id = ? AND (? IS NULL OR officer_id = ?) ORDER BY state = 'closed', priority LIMIT 1",
-                arguments: [incident, officer, officer])
+                db, sql: "SELECT id FROM review_items WHERE incident_id = ? \(officer == nil ? "" : "AND officer_id = ?") ORDER BY state = 'closed', priority LIMIT 1",
+                arguments: officer.map { [incident, $0] } ?? [incident])
         }
     }
 
-    public func reviewItemID(clip sha256: String) throws -> Int64? {
-        try writer.read { db in try Int64.fetchOne(db, sql: "SELECT id FROM review_items WHERE clip_sha256 = ? LIMIT 1", arguments: [sha256]) }
+    public func reviewItemID(clip sha256: String) async throws -> Int64? {
+        try await backend.read { db in try Int64.fetchOne(db, sql: "SELECT id FROM review_items WHERE clip_sha256 = ? LIMIT 1", arguments: [sha256]) }
     }
 }

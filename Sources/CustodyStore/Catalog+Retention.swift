@@ -1,6 +1,5 @@
 public import CustodyCore
 public import Foundation
-internal import GRDB
 
 /// A legal hold, or a mark as case evidence, on one clip or on every clip of one incident.
 /// While it is in force the footage it covers is kept for good.
@@ -112,13 +111,13 @@ extension Catalog {
     // MARK: - Holds
 
     /// Places a legal hold or a case-evidence mark on a clip or an incident (exactly one).
-    public func placeHold(kind: Hold.Kind, clip: String?, incident: String?, reason: String, by actor: String, now: Date = Date()) throws -> Hold {
+    public func placeHold(kind: Hold.Kind, clip: String?, incident: String?, reason: String, by actor: String, now: Date = Date()) async throws -> Hold {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (clip == nil) != (incident == nil) else { throw HoldError(description: "Name either one clip (SHA-256) or one incident.") }
         guard !reason.isEmpty else { throw HoldError(description: "Give the reason for the hold.") }
-        return try writer.write { db in
+        return try await backend.write { db in
             if let clip {
-                guard let row = try Row.fetchOne(db, sql: "SELECT purged_at FROM evidence WHERE sha256 = ?", arguments: [clip]) else {
+                guard let row = try SQLRow.fetchOne(db, sql: "SELECT purged_at FROM evidence WHERE sha256 = ?", arguments: [clip]) else {
                     throw HoldError(description: "No stored clip has the SHA-256 \(clip).", notFound: true)
                 }
                 if (row[0] as Double?) != nil { throw HoldError(description: "Clip \(clip) was already deleted under retention.") }
@@ -126,10 +125,9 @@ extension Catalog {
             if let incident, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM dispatch_rows WHERE incident_id = ?)", arguments: [incident]) != true {
                 throw HoldError(description: "No dispatch record has the incident id \(incident).", notFound: true)
             }
-            try db.execute(
+            let id = try db.insertReturningID(
                 sql: "INSERT INTO holds (kind, clip_sha256, incident_id, reason, placed_by, placed_at) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [kind.rawValue, clip, incident, reason, actor, now.timeIntervalSince1970])
-            let id = db.lastInsertedRowID
             try AuditLog.append(db, actor: actor, action: "hold-placed", subject: clip ?? "incident:\(incident!)", detail: .object([
                 ("hold", .int(id)), ("kind", .string(kind.rawValue)), ("reason", .string(reason)),
             ]))
@@ -138,10 +136,10 @@ extension Catalog {
     }
 
     /// Ends a hold; the footage falls back to its other retention classes.
-    public func releaseHold(_ id: Int64, reason: String, by actor: String, now: Date = Date()) throws -> Hold {
+    public func releaseHold(_ id: Int64, reason: String, by actor: String, now: Date = Date()) async throws -> Hold {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw HoldError(description: "Give the reason for releasing the hold.") }
-        return try writer.write { db in
+        return try await backend.write { db in
             guard let hold = try Self.fetchHold(db, id) else { throw HoldError(description: "Hold \(id) does not exist.", notFound: true) }
             guard hold.isActive else { throw HoldError(description: "Hold \(id) was already released.") }
             try db.execute(
@@ -155,17 +153,17 @@ extension Catalog {
     }
 
     /// Holds, newest first; released ones too unless `activeOnly`.
-    public func holds(activeOnly: Bool = false) throws -> [Hold] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM holds \(activeOnly ? "WHERE released_at IS NULL" : "") ORDER BY id DESC").map(Self.hold)
+    public func holds(activeOnly: Bool = false) async throws -> [Hold] {
+        try await backend.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM holds \(activeOnly ? "WHERE released_at IS NULL" : "") ORDER BY id DESC").map(Self.hold)
         }
     }
 
-    static func fetchHold(_ db: Database, _ id: Int64) throws -> Hold? {
-        try Row.fetchOne(db, sql: "SELECT * FROM holds WHERE id = ?", arguments: [id]).map(hold)
+    static func fetchHold(_ db: any SQLDatabase, _ id: Int64) throws -> Hold? {
+        try SQLRow.fetchOne(db, sql: "SELECT * FROM holds WHERE id = ?", arguments: [id]).map(hold)
     }
 
-    static func hold(_ r: Row) -> Hold {
+    static func hold(_ r: SQLRow) -> Hold {
         func date(_ c: String) -> Date? { (r[c] as Double?).map { Date(timeIntervalSince1970: $0) } }
         return Hold(
             id: r["id"], kind: Hold.Kind(rawValue: r["kind"]) ?? .legalHold, clipSHA256: r["clip_sha256"], incidentID: r["incident_id"],
@@ -177,10 +175,10 @@ extension Catalog {
 
     /// Stored clips whose retention has run out by `reference` (due), and those past the
     /// default period that a longer class keeps (kept). Both in recording order.
-    public func retentionReview(policy: RetentionPolicy, reference: Date) throws -> (due: [RetentionItem], kept: [RetentionItem]) {
-        try writer.read { db in
+    public func retentionReview(policy: RetentionPolicy, reference: Date) async throws -> (due: [RetentionItem], kept: [RetentionItem]) {
+        try await backend.read { db in
             let cutoff = policy.earliestCandidateCutoff(reference: reference).timeIntervalSince1970
-            let candidates = try Row.fetchAll(db, sql: """
+            let candidates = try SQLRow.fetchAll(db, sql: """
                 SELECT rowid, sha256, size, stored_path, officer_id, \(Self.recordedAt) AS recorded FROM evidence
                 WHERE location = 'vault' AND purged_at IS NULL AND \(Self.recordedAt) < ? ORDER BY recorded, sha256
                 """, arguments: [cutoff])
@@ -196,7 +194,7 @@ extension Catalog {
     /// When a clip counts as recorded, for retention: its start, else its first receipt, else storage.
     static let recordedAt = "COALESCE(start_time, first_received_at, stored_at)"
 
-    static func retentionItem(_ db: Database, _ row: Row, policy: RetentionPolicy) throws -> RetentionItem {
+    static func retentionItem(_ db: any SQLDatabase, _ row: SQLRow, policy: RetentionPolicy) throws -> RetentionItem {
         let clipID: Int64 = row["rowid"]
         let sha: String = row["sha256"]
         let categories = try String.fetchAll(db, sql: """
@@ -220,9 +218,9 @@ extension Catalog {
     /// decided again (a hold placed since the listing wins), then the tombstone, the row's
     /// `purged_at` and the audit entry are written. Returns nil when the clip is no longer due.
     /// The caller then removes the file and calls `fileRemoved`.
-    public func recordPurge(sha256: String, policy: RetentionPolicy, reference: Date, by actor: String, context: String, now: Date = Date()) throws -> Tombstone? {
-        try writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: """
+    public func recordPurge(sha256: String, policy: RetentionPolicy, reference: Date, by actor: String, context: String, now: Date = Date()) async throws -> Tombstone? {
+        try await backend.write { db in
+            guard let row = try SQLRow.fetchOne(db, sql: """
                 SELECT rowid, sha256, size, stored_path, officer_id, \(Self.recordedAt) AS recorded FROM evidence
                 WHERE sha256 = ? AND location = 'vault' AND purged_at IS NULL
                 """, arguments: [sha256])
@@ -249,33 +247,33 @@ extension Catalog {
     }
 
     /// Notes that a purged clip's file is gone from the vault.
-    public func fileRemoved(sha256: String, now: Date = Date()) throws {
-        try writer.write { db in
+    public func fileRemoved(sha256: String, now: Date = Date()) async throws {
+        try await backend.write { db in
             try db.execute(sql: "UPDATE tombstones SET file_removed_at = ? WHERE sha256 = ? AND file_removed_at IS NULL",
                            arguments: [now.timeIntervalSince1970, sha256])
         }
     }
 
     /// Purges recorded whose file removal did not finish (a crash in between): to be finished.
-    public func unfinishedPurges() throws -> [Tombstone] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM tombstones WHERE file_removed_at IS NULL ORDER BY sha256").map(Self.tombstone)
+    public func unfinishedPurges() async throws -> [Tombstone] {
+        try await backend.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM tombstones WHERE file_removed_at IS NULL ORDER BY sha256").map(Self.tombstone)
         }
     }
 
-    public func tombstones() throws -> [Tombstone] {
-        try writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM tombstones ORDER BY purged_at, sha256").map(Self.tombstone) }
+    public func tombstones() async throws -> [Tombstone] {
+        try await backend.read { db in try SQLRow.fetchAll(db, sql: "SELECT * FROM tombstones ORDER BY purged_at, sha256").map(Self.tombstone) }
     }
 
-    public func tombstone(sha256: String) throws -> Tombstone? {
-        try writer.read { db in try Self.fetchTombstone(db, sha256) }
+    public func tombstone(sha256: String) async throws -> Tombstone? {
+        try await backend.read { db in try Self.fetchTombstone(db, sha256) }
     }
 
-    static func fetchTombstone(_ db: Database, _ sha256: String) throws -> Tombstone? {
-        try Row.fetchOne(db, sql: "SELECT * FROM tombstones WHERE sha256 = ?", arguments: [sha256]).map(tombstone)
+    static func fetchTombstone(_ db: any SQLDatabase, _ sha256: String) throws -> Tombstone? {
+        try SQLRow.fetchOne(db, sql: "SELECT * FROM tombstones WHERE sha256 = ?", arguments: [sha256]).map(tombstone)
     }
 
-    static func tombstone(_ r: Row) -> Tombstone {
+    static func tombstone(_ r: SQLRow) -> Tombstone {
         func date(_ c: String) -> Date? { (r[c] as Double?).map { Date(timeIntervalSince1970: $0) } }
         return Tombstone(
             sha256: r["sha256"], size: r["size"], storedPath: r["stored_path"], officerID: r["officer_id"], recordedAt: date("recorded_at"),

@@ -1,6 +1,5 @@
 import CustodyCore
 public import Foundation
-internal import GRDB
 
 /// A resumable (tus) upload: who sends it, for whom, how long it is and how much is safely in.
 public struct UploadRecord: Sendable, Equatable {
@@ -50,7 +49,7 @@ public struct UploadRecord: Sendable, Equatable {
         self.updatedAt = createdAt
     }
 
-    init(row r: Row) {
+    init(row r: SQLRow) {
         id = r["id"]
         userID = r["user_id"]
         uploader = r["uploader"]
@@ -71,11 +70,11 @@ public struct UploadRecord: Sendable, Equatable {
 
 extension Catalog {
     /// Records a new upload, audited as `upload-created`.
-    public func addUpload(_ upload: UploadRecord) throws {
-        try writer.write { db in
+    public func addUpload(_ upload: UploadRecord) async throws {
+        try await backend.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO uploads (id, user_id, uploader, officer_id, device_id, filename, metadata, length, offset, state, created_at, updated_at)
+                    INSERT INTO uploads (id, user_id, uploader, officer_id, device_id, filename, metadata, length, "offset", state, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 'receiving', ?, ?)
                     """,
                 arguments: [upload.id, upload.userID, upload.uploader, upload.officerID, upload.deviceID, upload.filename,
@@ -89,25 +88,25 @@ extension Catalog {
         }
     }
 
-    public func upload(id: String) throws -> UploadRecord? {
-        try writer.read { db in try Row.fetchOne(db, sql: "SELECT * FROM uploads WHERE id = ?", arguments: [id]).map(UploadRecord.init(row:)) }
+    public func upload(id: String) async throws -> UploadRecord? {
+        try await backend.read { db in try SQLRow.fetchOne(db, sql: "SELECT * FROM uploads WHERE id = ?", arguments: [id]).map(UploadRecord.init(row:)) }
     }
 
     /// Advances the durable offset (the bytes up to it are fsynced); `complete` when all are in.
     /// Only moves forward from `from`, so a late writer cannot undo a newer one.
     @discardableResult
-    public func advanceUpload(id: String, from: Int64, to offset: Int64, complete: Bool, now: Date = Date()) throws -> Bool {
-        try writer.write { db in
+    public func advanceUpload(id: String, from: Int64, to offset: Int64, complete: Bool, now: Date = Date()) async throws -> Bool {
+        try await backend.write { db in
             try db.execute(
-                sql: "UPDATE uploads SET offset = ?, state = ?, updated_at = ? WHERE id = ? AND offset = ? AND state = 'receiving'",
+                sql: "UPDATE uploads SET \"offset\" = ?, state = ?, updated_at = ? WHERE id = ? AND \"offset\" = ? AND state = 'receiving'",
                 arguments: [offset, complete ? "complete" : "receiving", now.timeIntervalSince1970, id, from])
             return db.changesCount == 1
         }
     }
 
     /// What the ingest made of a complete upload.
-    public func finishUpload(id: String, sha256: String?, status: String, reason: String?, now: Date = Date()) throws {
-        try writer.write { db in
+    public func finishUpload(id: String, sha256: String?, status: String, reason: String?, now: Date = Date()) async throws {
+        try await backend.write { db in
             try db.execute(
                 sql: "UPDATE uploads SET state = 'ingested', sha256 = ?, status = ?, reason = ?, updated_at = ? WHERE id = ? AND state = 'complete'",
                 arguments: [sha256, status, reason, now.timeIntervalSince1970, id])
@@ -115,18 +114,18 @@ extension Catalog {
     }
 
     /// A complete upload whose ingest failed: kept complete (retried later), with the reason.
-    public func noteUploadProblem(id: String, reason: String, now: Date = Date()) throws {
-        try writer.write { db in
+    public func noteUploadProblem(id: String, reason: String, now: Date = Date()) async throws {
+        try await backend.write { db in
             try db.execute(sql: "UPDATE uploads SET reason = ?, updated_at = ? WHERE id = ?", arguments: [reason, now.timeIntervalSince1970, id])
         }
     }
 
     /// Ends an unfinished upload as `terminated` or `expired`, audited with who and why.
     @discardableResult
-    public func endUpload(id: String, state: UploadRecord.State, actor: String, reason: String, now: Date = Date()) throws -> Bool {
+    public func endUpload(id: String, state: UploadRecord.State, actor: String, reason: String, now: Date = Date()) async throws -> Bool {
         precondition(state == .terminated || state == .expired)
-        return try writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM uploads WHERE id = ? AND state = 'receiving'", arguments: [id]) else {
+        return try await backend.write { db in
+            guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM uploads WHERE id = ? AND state = 'receiving'", arguments: [id]) else {
                 return false
             }
             let upload = UploadRecord(row: row)
@@ -144,9 +143,9 @@ extension Catalog {
     }
 
     /// Unfinished uploads not touched since `before`.
-    public func staleUploads(before: Date) throws -> [UploadRecord] {
-        try writer.read { db in
-            try Row.fetchAll(
+    public func staleUploads(before: Date) async throws -> [UploadRecord] {
+        try await backend.read { db in
+            try SQLRow.fetchAll(
                 db, sql: "SELECT * FROM uploads WHERE state = 'receiving' AND updated_at < ? ORDER BY updated_at",
                 arguments: [before.timeIntervalSince1970]
             ).map(UploadRecord.init(row:))
@@ -154,25 +153,25 @@ extension Catalog {
     }
 
     /// Uploads with every byte in but no finished ingest.
-    public func completeUploads() throws -> [UploadRecord] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM uploads WHERE state = 'complete' ORDER BY updated_at").map(UploadRecord.init(row:))
+    public func completeUploads() async throws -> [UploadRecord] {
+        try await backend.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM uploads WHERE state = 'complete' ORDER BY updated_at").map(UploadRecord.init(row:))
         }
     }
 
     /// Uploads of one account, newest first (the "My footage" page).
-    public func uploads(userID: Int64, limit: Int = 50) throws -> [UploadRecord] {
-        try writer.read { db in
-            try Row.fetchAll(
+    public func uploads(userID: Int64, limit: Int = 50) async throws -> [UploadRecord] {
+        try await backend.read { db in
+            try SQLRow.fetchAll(
                 db, sql: "SELECT * FROM uploads WHERE user_id = ? ORDER BY created_at DESC LIMIT ?", arguments: [userID, limit]
             ).map(UploadRecord.init(row:))
         }
     }
 
     /// The receipt an upload's ingest wrote, if it got that far (found by the staged path).
-    public func uploadReceipt(sourcePath: String) throws -> (sha256: String, duplicate: Bool)? {
-        try writer.read { db in
-            try Row.fetchOne(
+    public func uploadReceipt(sourcePath: String) async throws -> (sha256: String, duplicate: Bool)? {
+        try await backend.read { db in
+            try SQLRow.fetchOne(
                 db, sql: "SELECT sha256, duplicate FROM receipts WHERE method = 'upload' AND source_path = ? LIMIT 1",
                 arguments: [sourcePath]
             ).map { ($0[0], $0[1]) }
@@ -197,9 +196,9 @@ extension Catalog {
     }
 
     /// An officer's own clips, newest recording first, with link status and findings.
-    public func clips(ofOfficer officer: String, limit: Int = 100) throws -> [OfficerClip] {
-        try writer.read { db in
-            try Row.fetchAll(
+    public func clips(ofOfficer officer: String, limit: Int = 100) async throws -> [OfficerClip] {
+        try await backend.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT e.sha256, e.start_time, e.duration, e.integrity, e.location, e.first_received_at,
@@ -217,7 +216,7 @@ extension Catalog {
                     kinds = try String.fetchAll(
                         db,
                         sql: "SELECT kind FROM findings WHERE officer_id = ? AND incident_id IN (\(databaseQuestionMarks(count: incidents.count))) ORDER BY start",
-                        arguments: StatementArguments([officer] + incidents))
+                        arguments: SQLArguments([officer] + incidents))
                 }
                 return OfficerClip(
                     sha256: r["sha256"], originalName: r["name"], start: (r["start_time"] as Double?).map(Date.init(timeIntervalSince1970:)),

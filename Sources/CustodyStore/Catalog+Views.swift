@@ -1,18 +1,17 @@
 public import CustodyCore
 public import Foundation
-internal import GRDB
 
 /// Read models for the review server: an incident with everything about it, a clip with its
 /// receipts and links, and the counts `/metrics` shows.
 extension Catalog {
-    public func incidentDetail(_ incidentID: String) throws -> JSONValue? {
-        try writer.read { db in
-            let rows = try Row.fetchAll(db, sql: """
+    public func incidentDetail(_ incidentID: String) async throws -> JSONValue? {
+        try await backend.read { db in
+            let rows = try SQLRow.fetchAll(db, sql: """
                 SELECT d.*, c.coverage FROM dispatch_rows d LEFT JOIN coverage c ON c.row_id = d.id
                 WHERE d.incident_id = ? ORDER BY d.officer_id
                 """, arguments: [incidentID])
             guard let first = rows.first else { return nil }
-            func time(_ r: Row, _ c: String) -> JSONValue {
+            func time(_ r: SQLRow, _ c: String) -> JSONValue {
                 (r[c] as Double?).map { .string(Timestamp.format(Date(timeIntervalSince1970: $0))) } ?? .null
             }
             let officers: [JSONValue] = rows.map { r in
@@ -24,7 +23,7 @@ extension Catalog {
                     ("coverage", (r["coverage"] as Double?).map { .double(($0 * 100).rounded() / 100) } ?? .null),
                 ])
             }
-            let clips = try Row.fetchAll(db, sql: """
+            let clips = try SQLRow.fetchAll(db, sql: """
                 SELECT DISTINCT e.sha256, e.officer_id, e.start_time, e.end_time, e.duration, e.integrity
                 FROM dispatch_rows d JOIN links l ON l.row_id = d.id JOIN evidence e ON e.rowid = l.clip_id
                 WHERE d.incident_id = ? ORDER BY e.officer_id, e.start_time
@@ -47,8 +46,8 @@ extension Catalog {
         }
     }
 
-    public func clipDetail(_ evidence: EvidenceRecord) throws -> JSONValue {
-        try writer.read { db in
+    public func clipDetail(_ evidence: EvidenceRecord) async throws -> JSONValue {
+        try await backend.read { db in
             let receipts = try ReceiptRecord.fetchAll(db, sha256: evidence.sha256).map { r -> JSONValue in
                 .object([
                     ("received_at", .string(Timestamp.format(r.receivedAt))), ("recorded_at", .string(Timestamp.format(r.recordedAt))),
@@ -64,7 +63,7 @@ extension Catalog {
             if let officer = evidence.officerID, !incidents.isEmpty {
                 findings += try Self.findingRows(
                     db, where: "officer_id = ? AND kind != 'late_upload' AND incident_id IN (\(databaseQuestionMarks(count: incidents.count)))",
-                    [officer] + incidents.map { $0 as (any DatabaseValueConvertible)? })
+                    [officer] + incidents.map { $0 as (any SQLBindable)? })
             }
             return .object([
                 ("sha256", .string(evidence.sha256)), ("location", .string(evidence.location.rawValue)),
@@ -78,9 +77,9 @@ extension Catalog {
         }
     }
 
-    static func findingRows(_ db: Database, where clause: String, _ arguments: [(any DatabaseValueConvertible)?]) throws -> [Finding] {
+    static func findingRows(_ db: any SQLDatabase, where clause: String, _ arguments: [(any SQLBindable)?]) throws -> [Finding] {
         let filter = clause.isEmpty ? "" : "WHERE \(clause)"
-        return try Row.fetchAll(db, sql: "SELECT * FROM findings \(filter)", arguments: StatementArguments(arguments)).map { r in
+        return try SQLRow.fetchAll(db, sql: "SELECT * FROM findings \(filter)", arguments: SQLArguments(arguments)).map { r in
             Finding(
                 incidentID: r["incident_id"], officerID: r["officer_id"], kind: FindingKind(rawValue: r["kind"]) ?? .noRecording,
                 start: r["start"], end: r["end"], windowStart: r["window_start"], windowEnd: r["window_end"],
@@ -94,11 +93,11 @@ extension Catalog {
         public var receipts = 0
     }
 
-    public func serverFigures(now: Date = Date()) throws -> ServerFigures {
-        try writer.read { db in
+    public func serverFigures(now: Date = Date()) async throws -> ServerFigures {
+        try await backend.read { db in
             var f = ServerFigures()
-            for r in try Row.fetchAll(db, sql: "SELECT state, n FROM queue_counts WHERE state != 'version'") { f.queue[r[0]] = r[1] }
-            for r in try Row.fetchAll(db, sql: "SELECT location, COUNT(*) FROM evidence GROUP BY location") { f.evidence[r[0]] = r[1] }
+            for r in try SQLRow.fetchAll(db, sql: "SELECT state, n FROM queue_counts WHERE state != 'version'") { f.queue[r[0]] = r[1] }
+            for r in try SQLRow.fetchAll(db, sql: "SELECT location, COUNT(*) FROM evidence GROUP BY location") { f.evidence[r[0]] = r[1] }
             f.receipts = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM receipts") ?? 0
             return f
         }

@@ -1,85 +1,75 @@
 public import CustodyCore
 public import Foundation
-internal import GRDB
 
-/// The SQLite catalog (WAL mode, busy timeout, short write transactions) of one data folder.
-/// GRDB types stay inside this module: callers get plain values.
+/// The catalog: what is stored, who handed it in, what it covers, the review queue, accounts,
+/// retention and the audit trail. One facade over a backend (`CatalogBackend`): the SQLite file
+/// of one data folder (the default) or a PostgreSQL database shared by several nodes. Every call
+/// is `async`, and the database work runs on the backend's own threads. The facade's calls are
+/// grouped by concern in protocols (`EvidenceStore`, `LinkStore`, `ReviewQueueStore`,
+/// `AccountStore`, `UploadStore`, `RetentionStore`, `AuditTrail`), so code that needs one
+/// concern can say so.
 public final class Catalog: Sendable {
-    let writer: any DatabaseWriter
-    /// Beside the catalog file: serializes relinks across processes (nil in memory).
-    let lockPath: String?
-    /// Stands in for the relink lock file in memory.
-    let memoryLinkLock = NSLock()
+    let backend: any CatalogBackend
 
-    /// Opens or creates the catalog at `path` and migrates it to the current schema.
-    public init(path: String) throws {
-        lockPath = path + ".link-lock"
-        var config = Configuration()
-        // Wait up to 30 s for another writer, checking every millisecond: SQLite's own timeout
-        // backs off to 100 ms between checks and so can miss every short gap between the
-        // batches of a long relink in another process (a write could then wait for all of it).
-        config.busyMode = .callback(Self.busyWait)
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        writer = try DatabasePool(path: path, configuration: config)
-        try Self.migrator.migrate(writer)
+    init(backend: any CatalogBackend) {
+        self.backend = backend
     }
 
-    /// Sleeps 1 ms per try, for about 30 s in all.
-    static let busyWait: Database.BusyCallback = { tries in
-        guard tries < 30_000 else { return false }
-        usleep(1000)
-        return true
+    /// Opens or creates the SQLite catalog at `path` and migrates it to the current schema.
+    public convenience init(path: String) throws {
+        self.init(backend: try SQLiteBackend(path: path))
     }
 
-    /// Over an already opened database (read-only opening).
-    init(writer: any DatabaseWriter) {
-        lockPath = nil
-        self.writer = writer
+    /// An in-memory SQLite catalog with the real schema, for tests.
+    public convenience init(inMemory: Void = ()) throws {
+        self.init(backend: try SQLiteBackend(inMemory: ()))
     }
 
-    /// An in-memory catalog with the real schema, for tests.
-    public init(inMemory: Void = ()) throws {
-        lockPath = nil
-        writer = try DatabaseQueue()
-        try Self.migrator.migrate(writer)
+    /// Which database this catalog is in.
+    public var dialect: SQLDialect { backend.dialect }
+
+    /// Where the catalog is, for messages (a path, or a URL without its password).
+    public var location: String { backend.description }
+
+    /// Lets go of the database connections.
+    public func close() async throws {
+        try await backend.close()
     }
 
     // MARK: - Evidence
 
-    public func evidence(sha256: String) throws -> EvidenceRecord? {
-        try writer.read { db in try EvidenceRecord.fetch(db, sha256: sha256) }
+    public func evidence(sha256: String) async throws -> EvidenceRecord? {
+        try await backend.read { db in try EvidenceRecord.fetch(db, sha256: sha256) }
     }
 
-    public func allEvidence() throws -> [EvidenceRecord] {
-        try writer.read { db in try EvidenceRecord.fetchAll(db) }
+    public func allEvidence() async throws -> [EvidenceRecord] {
+        try await backend.read { db in try EvidenceRecord.fetchAll(db) }
     }
 
     /// The stored paths of the evidence rows with these SHA-256s (by primary key: cheap however
     /// large the catalog), for checking a few vault files against it.
-    public func storedPaths(sha256s: [String]) throws -> Set<String> {
-        try writer.read { db in
+    public func storedPaths(sha256s: [String]) async throws -> Set<String> {
+        try await backend.read { db in
             var paths = Set<String>()
             for chunk in sha256s.chunked(500) {
                 paths.formUnion(try String.fetchAll(
                     db, sql: "SELECT stored_path FROM evidence WHERE sha256 IN (\(databaseQuestionMarks(count: chunk.count)))",
-                    arguments: StatementArguments(chunk)))
+                    arguments: SQLArguments(chunk)))
             }
             return paths
         }
     }
 
-    public func evidenceCount() throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM evidence") ?? 0 }
+    public func evidenceCount() async throws -> Int {
+        try await backend.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM evidence") ?? 0 }
     }
 
-    public func receipts(sha256: String) throws -> [ReceiptRecord] {
-        try writer.read { db in try ReceiptRecord.fetchAll(db, sha256: sha256) }
+    public func receipts(sha256: String) async throws -> [ReceiptRecord] {
+        try await backend.read { db in try ReceiptRecord.fetchAll(db, sha256: sha256) }
     }
 
-    public func receiptCount() throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM receipts") ?? 0 }
+    public func receiptCount() async throws -> Int {
+        try await backend.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM receipts") ?? 0 }
     }
 
     /// Outcome of recording one hand-in.
@@ -91,8 +81,8 @@ public final class Catalog: Sendable {
     /// In one transaction: the evidence row (unless that content is already catalogued), the
     /// receipt, and the audit entry; and the pending journal entry, if any, is cleared.
     @discardableResult
-    public func record(evidence: EvidenceRecord, receipt: ReceiptRecord, actor: String, pendingID: Int64? = nil, moveID: Int64? = nil) throws -> Recorded {
-        try writer.write { db in
+    public func record(evidence: EvidenceRecord, receipt: ReceiptRecord, actor: String, pendingID: Int64? = nil, moveID: Int64? = nil) async throws -> Recorded {
+        try await backend.write { db in
             let exists = try EvidenceRecord.fetch(db, sha256: evidence.sha256) != nil
             if !exists {
                 try evidence.insert(db)
@@ -101,7 +91,7 @@ public final class Catalog: Sendable {
             receipt.duplicate = exists
             try receipt.insert(db)
             try db.execute(
-                sql: "UPDATE evidence SET first_received_at = MIN(COALESCE(first_received_at, ?), ?) WHERE sha256 = ?",
+                sql: "UPDATE evidence SET first_received_at = \(db.dialect.least)(COALESCE(first_received_at, ?), ?) WHERE sha256 = ?",
                 arguments: [receipt.receivedAt.timeIntervalSince1970, receipt.receivedAt.timeIntervalSince1970, evidence.sha256])
             if let pendingID {
                 try db.execute(sql: "DELETE FROM pending_ingest WHERE id = ?", arguments: [pendingID])
@@ -124,18 +114,17 @@ public final class Catalog: Sendable {
 
     /// Notes, before a staged file is renamed into the vault, what is about to happen, so that
     /// start-up reconciliation can finish the step with the receipt intact.
-    public func addPending(_ pending: PendingIngest) throws -> Int64 {
-        try writer.write { db in
-            try db.execute(
+    public func addPending(_ pending: PendingIngest) async throws -> Int64 {
+        try await backend.write { db in
+            return try db.insertReturningID(
                 sql: "INSERT INTO pending_ingest (sha256, staged_path, final_path, evidence_json, receipt_json, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [pending.sha256, pending.stagedPath, pending.finalPath, pending.evidenceJSON, pending.receiptJSON, Date().timeIntervalSince1970])
-            return db.lastInsertedRowID
         }
     }
 
-    public func pending() throws -> [PendingIngest] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM pending_ingest ORDER BY id").map { row in
+    public func pending() async throws -> [PendingIngest] {
+        try await backend.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM pending_ingest ORDER BY id").map { row in
                 PendingIngest(
                     id: row["id"], sha256: row["sha256"], stagedPath: row["staged_path"], finalPath: row["final_path"],
                     evidenceJSON: row["evidence_json"], receiptJSON: row["receipt_json"])
@@ -143,8 +132,8 @@ public final class Catalog: Sendable {
         }
     }
 
-    public func removePending(id: Int64) throws {
-        try writer.write { db in try db.execute(sql: "DELETE FROM pending_ingest WHERE id = ?", arguments: [id]) }
+    public func removePending(id: Int64) async throws {
+        try await backend.write { db in try db.execute(sql: "DELETE FROM pending_ingest WHERE id = ?", arguments: [id]) }
     }
 
     // MARK: - Move journal (a source renamed into staging)
@@ -157,53 +146,54 @@ public final class Catalog: Sendable {
         public var stagedPath: String
     }
 
-    public func addMove(source: [UInt8], staged: String) throws -> Int64 {
-        try writer.write { db in
-            try db.execute(
+    public func addMove(source: [UInt8], staged: String) async throws -> Int64 {
+        try await backend.write { db in
+            return try db.insertReturningID(
                 sql: "INSERT INTO move_journal (source_path, staged_path, created_at) VALUES (?, ?, ?)",
                 arguments: [Data(source), staged, Date().timeIntervalSince1970])
-            return db.lastInsertedRowID
         }
     }
 
-    public func moves() throws -> [MoveEntry] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM move_journal ORDER BY id").map { row in
+    public func moves() async throws -> [MoveEntry] {
+        try await backend.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM move_journal ORDER BY id").map { row in
                 let data: Data = row["source_path"]
                 return MoveEntry(id: row["id"], sourcePath: Array(data), stagedPath: row["staged_path"])
             }
         }
     }
 
-    public func removeMove(id: Int64) throws {
-        try writer.write { db in try db.execute(sql: "DELETE FROM move_journal WHERE id = ?", arguments: [id]) }
+    public func removeMove(id: Int64) async throws {
+        try await backend.write { db in try db.execute(sql: "DELETE FROM move_journal WHERE id = ?", arguments: [id]) }
     }
 
     // MARK: - Audit
 
     /// Appends one entry to the hash-chained audit log.
-    public func audit(actor: String, action: String, subject: String, detail: JSONValue = .object([])) throws {
-        try writer.write { db in
+    public func audit(actor: String, action: String, subject: String, detail: JSONValue = .object([])) async throws {
+        try await backend.write { db in
             try AuditLog.append(db, actor: actor, action: action, subject: subject, detail: detail)
         }
     }
 
-    public func auditEntries(since: Date? = nil) throws -> [AuditEntry] {
-        try writer.read { db in try AuditLog.entries(db, since: since) }
+    public func auditEntries(since: Date? = nil) async throws -> [AuditEntry] {
+        try await backend.read { db in try AuditLog.entries(db, since: since) }
     }
 
     /// Walks the chain; every entry whose hash or link does not hold is named.
-    public func verifyAuditChain() throws -> [String] {
-        try writer.read { db in try AuditLog.verify(db) }
+    public func verifyAuditChain() async throws -> [String] {
+        try await backend.read { db in try AuditLog.verify(db) }
     }
 
-    /// `PRAGMA integrity_check`: "ok" when the file is sound.
-    public func integrityCheck() throws -> String {
-        try writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+    /// The database's own check of its files: "ok" when sound (SQLite's `integrity_check`;
+    /// PostgreSQL checks its pages itself, so "ok" once it answers).
+    public func integrityCheck() async throws -> String {
+        if let sqlite = backend as? SQLiteBackend { return try await sqlite.integrityCheck() }
+        return try await backend.read { db in try String.fetchOne(db, sql: "SELECT 'ok'") ?? "ok" }
     }
 
     /// Runs raw SQL; for tests that tamper with the catalog on purpose.
-    public func executeForTesting(_ sql: String) throws {
-        try writer.write { db in try db.execute(sql: sql) }
+    public func executeForTesting(_ sql: String) async throws {
+        try await backend.write { db in try db.execute(sql: sql) }
     }
 }

@@ -1,6 +1,5 @@
 import CustodyCore
 public import Foundation
-internal import GRDB
 
 /// The audit chain's head as one nightly audit saw it: how many entries, and the last hash.
 ///
@@ -63,17 +62,17 @@ public struct ChainAnchor: Sendable, Equatable {
 
 extension Catalog {
     /// The last entry's id and hash (0 and the genesis hash when the log is empty).
-    public func chainHead() throws -> (entries: Int64, head: String) {
-        try writer.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+    public func chainHead() async throws -> (entries: Int64, head: String) {
+        try await backend.read { db in
+            let row = try SQLRow.fetchOne(db, sql: "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
             return (row?[0] ?? 0, row?[1] ?? AuditLog.genesis)
         }
     }
 
     /// Checks that the log still holds every anchored entry with the anchored hash: a log that
     /// ends before an anchor lost its tail; a different hash means the log was rewritten.
-    public func checkAnchors(_ anchors: [ChainAnchor]) throws -> [String] {
-        try writer.read { db in
+    public func checkAnchors(_ anchors: [ChainAnchor]) async throws -> [String] {
+        try await backend.read { db in
             var problems: [String] = []
             let last = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM audit_log") ?? 0
             if let beyond = anchors.filter({ $0.entries > last }).max(by: { $0.entries < $1.entries }) {

@@ -1,6 +1,5 @@
 public import CustodyCore
 public import Foundation
-internal import GRDB
 
 /// One stored original: one row per distinct SHA-256.
 public struct EvidenceRecord: Sendable, Equatable {
@@ -93,15 +92,15 @@ public struct PendingIngest: Sendable, Equatable {
 extension EvidenceRecord: Codable {}
 
 extension EvidenceRecord {
-    static func fetch(_ db: Database, sha256: String) throws -> EvidenceRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM evidence WHERE sha256 = ?", arguments: [sha256]).map(Self.init(row:))
+    static func fetch(_ db: any SQLDatabase, sha256: String) throws -> EvidenceRecord? {
+        try SQLRow.fetchOne(db, sql: "SELECT * FROM evidence WHERE sha256 = ?", arguments: [sha256]).map(Self.init(row:))
     }
 
-    static func fetchAll(_ db: Database) throws -> [EvidenceRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM evidence ORDER BY sha256").map(Self.init(row:))
+    static func fetchAll(_ db: any SQLDatabase) throws -> [EvidenceRecord] {
+        try SQLRow.fetchAll(db, sql: "SELECT * FROM evidence ORDER BY sha256").map(Self.init(row:))
     }
 
-    init(row: Row) {
+    init(row: SQLRow) {
         let probeJSON: String = row["probe_json"]
         let probe = (try? JSONDecoder().decode(ProbeRecord.self, from: Data(probeJSON.utf8)))
             ?? ProbeRecord(path: "", size: row["size"], integrity: .unreadable, error: "catalogued probe record unreadable")
@@ -121,7 +120,7 @@ extension EvidenceRecord {
         return seconds.map { start + $0 }
     }
 
-    func insert(_ db: Database) throws {
+    func insert(_ db: any SQLDatabase) throws {
         let probeJSON = probe.jsonValue.rendered
         try db.execute(
             sql: """
@@ -138,8 +137,8 @@ extension EvidenceRecord {
 }
 
 extension ReceiptRecord {
-    static func fetchAll(_ db: Database, sha256: String) throws -> [ReceiptRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM receipts WHERE sha256 = ? ORDER BY id", arguments: [sha256]).map { row in
+    static func fetchAll(_ db: any SQLDatabase, sha256: String) throws -> [ReceiptRecord] {
+        try SQLRow.fetchAll(db, sql: "SELECT * FROM receipts WHERE sha256 = ? ORDER BY id", arguments: [sha256]).map { row in
             ReceiptRecord(
                 sha256: row["sha256"], receivedAt: Date(timeIntervalSince1970: row["received_at"]),
                 recordedAt: Date(timeIntervalSince1970: row["recorded_at"]), method: row["method"],
@@ -148,7 +147,7 @@ extension ReceiptRecord {
         }
     }
 
-    func insert(_ db: Database) throws {
+    func insert(_ db: any SQLDatabase) throws {
         try db.execute(
             sql: """
                 INSERT INTO receipts (sha256, received_at, recorded_at, method, original_name, source_path, handed_in_by,

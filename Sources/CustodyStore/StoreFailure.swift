@@ -1,5 +1,4 @@
 public import Foundation
-internal import GRDB
 #if canImport(Glibc)
 internal import Glibc
 #endif
@@ -68,22 +67,7 @@ public struct StoreFailure: Error, Sendable, CustomStringConvertible {
             default: return nil
             }
         }
-        guard let db = error as? DatabaseError else { return nil }
-        let detail = "SQLite error \(db.resultCode.rawValue): \(db.message ?? "\(db.resultCode)")"
-        switch db.resultCode {
-        case .SQLITE_FULL:
-            return StoreFailure(code: .diskFull, path: folder, detail: "no space left on the device")
-        case .SQLITE_READONLY:
-            return StoreFailure(code: .readOnly, path: folder, detail: detail)
-        case .SQLITE_CANTOPEN, .SQLITE_IOERR, .SQLITE_PERM:
-            if !isWritable(folder) { return StoreFailure(code: .readOnly, path: folder, detail: detail) }
-            if isFull(folder) { return StoreFailure(code: .diskFull, path: folder, detail: "no space left on the device") }
-            return nil
-        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
-            return StoreFailure(code: .damaged, path: catalogPath, detail: detail)
-        default:
-            return nil
-        }
+        return SQLiteBackend.classify(error, folder: folder, catalogPath: catalogPath)
     }
 
     /// `classify`'s message for `error`, else the error as it is.
@@ -93,21 +77,8 @@ public struct StoreFailure: Error, Sendable, CustomStringConvertible {
 }
 
 extension Catalog {
-    /// Opens an existing catalog without writing anything: no migration, no journal. In a
-    /// folder that cannot be written (an archive copy, a read-only mount) SQLite is told the
-    /// file is immutable, which is what lets a WAL database be read there at all.
+    /// Opens an existing SQLite catalog without writing anything: no migration, no journal.
     public convenience init(readOnlyAt path: String) throws {
-        var config = Configuration()
-        config.readonly = true
-        let folder = (path as NSString).deletingLastPathComponent
-        let target: String
-        if StoreFailure.isWritable(folder) {
-            target = path
-        } else {
-            var allowed = CharacterSet.urlPathAllowed
-            allowed.remove(charactersIn: "?#%")
-            target = "file:\(path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path)?immutable=1"
-        }
-        self.init(writer: try DatabaseQueue(path: target, configuration: config))
+        self.init(backend: try SQLiteBackend(readOnlyAt: path))
     }
 }

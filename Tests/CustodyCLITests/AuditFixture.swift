@@ -31,7 +31,7 @@ struct AuditFixture {
     /// Stores a clip of `officer` starting at `start` (local) for `seconds`, handed in at
     /// `received` (local; default an hour after it ended). Returns its SHA-256.
     @discardableResult
-    func clip(_ name: String, officer: String?, start: String, seconds: Double, received: String? = nil) throws -> String {
+    func clip(_ name: String, officer: String?, start: String, seconds: Double, received: String? = nil) async throws -> String {
         let begin = local(start)
         let staged = root.appendingPathComponent("\(name).mp4")
         try Data("synthetic clip \(name) of \(officer ?? "nobody") at \(start) for \(seconds) s\n".utf8).write(to: staged)
@@ -47,7 +47,7 @@ struct AuditFixture {
         let receipt = ReceiptRecord(
             sha256: hashed.sha256, receivedAt: received.map(local) ?? begin.addingTimeInterval(seconds + 3600), recordedAt: Date(),
             method: "ingest", originalName: "\(name).mp4", sourcePath: "/fixture/\(name).mp4", handedInBy: "fixture")
-        try catalog.record(evidence: evidence, receipt: receipt, actor: "fixture")
+        try await catalog.record(evidence: evidence, receipt: receipt, actor: "fixture")
         return hashed.sha256
     }
 
@@ -60,20 +60,20 @@ struct AuditFixture {
     }
 
     /// Imports the calls, relinks everyone and builds the queue (no random sample).
-    func importCalls(_ rows: [DispatchRow]) throws {
-        _ = try catalog.upsertDispatch(rows.enumerated().map { ($0.offset + 2, $0.element) }, source: "fixture.csv", actor: "fixture")
-        try catalog.relink(officers: nil, policy: Policy(), actor: "fixture")
-        try catalog.refreshQueue(sampleShare: 0)
+    func importCalls(_ rows: [DispatchRow]) async throws {
+        _ = try await catalog.upsertDispatch(rows.enumerated().map { ($0.offset + 2, $0.element) }, source: "fixture.csv", actor: "fixture")
+        try await catalog.relink(officers: nil, policy: Policy(), actor: "fixture")
+        try await catalog.refreshQueue(sampleShare: 0)
     }
 
     /// A reviewer claims the call's queue item and records `verdict` at local time `at`.
-    func review(_ incident: String, _ officer: String, _ verdict: String, at: String) throws {
+    func review(_ incident: String, _ officer: String, _ verdict: String, at: String) async throws {
         let when = local(at)
-        guard let id = try catalog.reviewItemID(incident: incident, officer: officer) else {
+        guard let id = try await catalog.reviewItemID(incident: incident, officer: officer) else {
             throw FixtureError(description: "no queue item for \(incident)/\(officer)")
         }
-        _ = try catalog.claim(id, by: "rita", lease: 600, now: when)
-        _ = try catalog.recordVerdict(id, by: "rita", verdict: verdict, checklist: [], note: nil, now: when)
+        _ = try await catalog.claim(id, by: "rita", lease: 600, now: when)
+        _ = try await catalog.recordVerdict(id, by: "rita", verdict: verdict, checklist: [], note: nil, now: when)
     }
 
     struct FixtureError: Error, CustomStringConvertible { var description: String }

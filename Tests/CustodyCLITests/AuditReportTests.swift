@@ -30,18 +30,18 @@ import Testing
     /// Late uploads count in the period the clip ended in (kP2's in W06, though handed in during W07).
     /// Verdicts: I-03 violation Sun 10:00; I-02 justified Fri 09:00; I-04 compliant Sun 21:00;
     /// I-01 (its late upload) compliant Sat 15:00; I-P1 violation Wed 7 10:00 (W06).
-    static func fixtureWeek(_ label: String) throws -> AuditFixture {
+    static func fixtureWeek(_ label: String) async throws -> AuditFixture {
         let fx = try AuditFixture(label)
-        try fx.clip("k01", officer: "001", start: "2024-02-12 09:00:00", seconds: 1200, received: "2024-02-14 09:30:00")
-        try fx.clip("k02", officer: "001", start: "2024-02-14 10:01:00", seconds: 540)
-        try fx.clip("k09", officer: "004", start: "2024-02-14 15:00:00", seconds: 600)
-        try fx.clip("k07", officer: "001", start: "2024-02-17 16:00:00", seconds: 300)
-        try fx.clip("k04a", officer: "003", start: "2024-02-18 08:00:00", seconds: 300)
-        try fx.clip("k04b", officer: "003", start: "2024-02-18 08:06:00", seconds: 840)
-        try fx.clip("k06", officer: "002", start: "2024-02-18 11:00:00", seconds: 600)
-        try fx.clip("k05", officer: "003", start: "2024-02-18 20:00:00", seconds: 540)
-        try fx.clip("kP2", officer: "003", start: "2024-02-09 09:00:00", seconds: 600, received: "2024-02-12 10:00:00")
-        try fx.importCalls([
+        try await fx.clip("k01", officer: "001", start: "2024-02-12 09:00:00", seconds: 1200, received: "2024-02-14 09:30:00")
+        try await fx.clip("k02", officer: "001", start: "2024-02-14 10:01:00", seconds: 540)
+        try await fx.clip("k09", officer: "004", start: "2024-02-14 15:00:00", seconds: 600)
+        try await fx.clip("k07", officer: "001", start: "2024-02-17 16:00:00", seconds: 300)
+        try await fx.clip("k04a", officer: "003", start: "2024-02-18 08:00:00", seconds: 300)
+        try await fx.clip("k04b", officer: "003", start: "2024-02-18 08:06:00", seconds: 840)
+        try await fx.clip("k06", officer: "002", start: "2024-02-18 11:00:00", seconds: 600)
+        try await fx.clip("k05", officer: "003", start: "2024-02-18 20:00:00", seconds: 540)
+        try await fx.clip("kP2", officer: "003", start: "2024-02-09 09:00:00", seconds: 600, received: "2024-02-12 10:00:00")
+        try await fx.importCalls([
             fx.call("I-01", "001", station: a, arrived: "2024-02-12 09:00:00", cleared: "2024-02-12 09:20:00"),
             fx.call("I-02", "001", station: a, arrived: "2024-02-14 10:00:00", cleared: "2024-02-14 10:10:00"),
             fx.call("I-03", "002", station: a, arrived: "2024-02-15 14:00:00", cleared: "2024-02-15 14:30:00"),
@@ -54,11 +54,11 @@ import Testing
             fx.call("I-P1", "001", station: a, arrived: "2024-02-06 09:00:00", cleared: "2024-02-06 09:10:00"),
             fx.call("I-P2", "003", station: b, arrived: "2024-02-09 09:00:00", cleared: "2024-02-09 09:10:00"),
         ])
-        try fx.review("I-03", "002", "violation", at: "2024-02-18 10:00:00")
-        try fx.review("I-02", "001", "justified", at: "2024-02-16 09:00:00")
-        try fx.review("I-04", "003", "compliant", at: "2024-02-18 21:00:00")
-        try fx.review("I-01", "001", "compliant", at: "2024-02-17 15:00:00")
-        try fx.review("I-P1", "001", "violation", at: "2024-02-07 10:00:00")
+        try await fx.review("I-03", "002", "violation", at: "2024-02-18 10:00:00")
+        try await fx.review("I-02", "001", "justified", at: "2024-02-16 09:00:00")
+        try await fx.review("I-04", "003", "compliant", at: "2024-02-18 21:00:00")
+        try await fx.review("I-01", "001", "compliant", at: "2024-02-17 15:00:00")
+        try await fx.review("I-P1", "001", "violation", at: "2024-02-07 10:00:00")
         return fx
     }
 
@@ -198,8 +198,8 @@ import Testing
         }
     }
 
-    @Test func aFixtureWeekGivesTheHandCountedFiguresInEveryCSVAndJSONCell() throws {
-        let fx = try Self.fixtureWeek("audit-week")
+    @Test func aFixtureWeekGivesTheHandCountedFiguresInEveryCSVAndJSONCell() async throws {
+        let fx = try await Self.fixtureWeek("audit-week")
         defer { fx.cleanUp() }
         let out = fx.root.appendingPathComponent("out")
         let run = try Run.program(Self.custody, ["audit", "--data", fx.data, "--day", "2024-02-18", "--out", out.path])
@@ -228,17 +228,17 @@ import Testing
         }
     }
 
-    @Test func auditingTheSameDayTwiceChangesNoReportAndAddsNoQueueItem() throws {
-        let fx = try Self.fixtureWeek("audit-twice")
+    @Test func auditingTheSameDayTwiceChangesNoReportAndAddsNoQueueItem() async throws {
+        let fx = try await Self.fixtureWeek("audit-twice")
         defer { fx.cleanUp() }
         let out = fx.root.appendingPathComponent("out")
-        func queue() throws -> [String] {
-            try fx.catalog.queue(state: nil, limit: 500, offset: 0).items.map { "\($0.reason) \($0.incidentID ?? $0.clipSHA256 ?? "") \($0.officerID ?? "") \($0.state)" }
+        func queue() async throws -> [String] {
+            try await fx.catalog.queue(state: nil, limit: 500, offset: 0).items.map { "\($0.reason) \($0.incidentID ?? $0.clipSHA256 ?? "") \($0.officerID ?? "") \($0.state)" }
         }
         let first = try Run.program(Self.custody, ["audit", "--data", fx.data, "--day", "2024-02-18", "--out", out.path])
         #expect(first.status == 0, "\(first.stderr)")
         let reports = try fx.reportFiles(), copies = try fx.reportFiles(in: out)
-        let items = try queue()
+        let items = try await queue()
         let modified = try reports.keys.map { try FileManager.default.attributesOfItem(atPath: fx.folder.reports.appendingPathComponent($0).path)[.modificationDate] as? Date }
 
         let second = try Run.program(Self.custody, ["audit", "--data", fx.data, "--day", "2024-02-18", "--out", out.path])
@@ -249,15 +249,15 @@ import Testing
         #expect(copies == reports)
         // Identical bytes are not rewritten at all.
         #expect(try reports.keys.map { try FileManager.default.attributesOfItem(atPath: fx.folder.reports.appendingPathComponent($0).path)[.modificationDate] as? Date } == modified)
-        let again = try queue()
+        let again = try await queue()
         #expect(again == items)
         #expect(Set(again).count == again.count)
         #expect(first.stdout.components(separatedBy: "; fixity").first == second.stdout.components(separatedBy: "; fixity").first)
         // Each run is on the record, and the chain is whole with both anchors.
-        #expect(try fx.catalog.auditEntries().filter { $0.action == "audited" }.map(\.subject) == ["day:2024-02-18", "day:2024-02-18"])
-        #expect(try fx.catalog.verifyAuditChain().isEmpty)
+        #expect(try await fx.catalog.auditEntries().filter { $0.action == "audited" }.map(\.subject) == ["day:2024-02-18", "day:2024-02-18"])
+        #expect(try await fx.catalog.verifyAuditChain().isEmpty)
         let (anchors, unreadable) = ChainAnchor.load(fx.folder.reports.appendingPathComponent(ChainAnchor.fileName))
         #expect(anchors.count == 2 && unreadable.isEmpty)
-        #expect(try fx.catalog.checkAnchors(anchors).isEmpty)
+        #expect(try await fx.catalog.checkAnchors(anchors).isEmpty)
     }
 }

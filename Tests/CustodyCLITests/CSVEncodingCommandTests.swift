@@ -8,7 +8,7 @@ import Testing
 @Suite struct CSVEncodingCommandTests {
     static let custody = TestEnvironment.custodyBinary
 
-    @Test func dispatchImportReadsANamedEncodingAndRefusesAnUnknownName() throws {
+    @Test func dispatchImportReadsANamedEncodingAndRefusesAnUnknownName() async throws {
         let dir = try TestEnvironment.temporaryFolder("csv-encoding")
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data").path
@@ -22,7 +22,7 @@ import Testing
         let named = try Run.program(Self.custody, ["dispatch", "import", "--data", data, "--encoding", "windows-1252", "--json", file.path])
         #expect(named.status == 0, "\(named.stdout)\(named.stderr)")
         #expect(named.stdout.contains("\"encoding\":\"windows-1252\""), "\(named.stdout)")
-        #expect(try Catalog(path: data + "/custody.sqlite").dispatchRows(incident: "1").first?.location == "Café")
+        #expect(try await Catalog(path: data + "/custody.sqlite").dispatchRows(incident: "1").first?.location == "Café")
 
         let unknown = try Run.program(Self.custody, ["dispatch", "import", "--data", data, "--encoding", "EBCDIC-FI", file.path])
         #expect(unknown.status == 64)

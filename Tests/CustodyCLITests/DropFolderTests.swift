@@ -45,7 +45,7 @@ import Testing
         }
     }
 
-    @Test func aWriterThatPausesLongerThanTheSettleTimeHasItsCompleteFileStored() throws {
+    @Test func aWriterThatPausesLongerThanTheSettleTimeHasItsCompleteFileStored() async throws {
         let dir = try TestEnvironment.temporaryFolder("dropfolder")
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data")
@@ -83,9 +83,9 @@ import Testing
 
         // The stored file is the complete one; no row for the half; the inbox is drained.
         let catalog = try Catalog(path: data.appendingPathComponent("custody.sqlite").path)
-        let evidence = try catalog.allEvidence()
+        let evidence = try await catalog.allEvidence()
         #expect(evidence.map(\.sha256) == [whole])
-        #expect(try catalog.evidence(sha256: halfSHA) == nil)
+        #expect(try await catalog.evidence(sha256: halfSHA) == nil)
         let stored = try #require(evidence.first)
         #expect(try Fixtures.sha256(of: data.appendingPathComponent(stored.storedPath)) == whole)
         #expect(!FileManager.default.fileExists(atPath: target.path))
@@ -96,7 +96,7 @@ import Testing
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
     }
 
-    @Test func aSealedDropFolderFileIsACopyThatLaterWritesCannotReach() throws {
+    @Test func aSealedDropFolderFileIsACopyThatLaterWritesCannotReach() async throws {
         let dir = try TestEnvironment.temporaryFolder("dropfolder-inode")
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data")
@@ -114,7 +114,7 @@ import Testing
         #expect(watcher.waitFor(lines: 1))
         #expect(watcher.stop() == 0)
         let catalog = try Catalog(path: data.appendingPathComponent("custody.sqlite").path)
-        let stored = try #require(try catalog.allEvidence().first)
+        let stored = try #require(try await catalog.allEvidence().first)
         let vaultFile = data.appendingPathComponent(stored.storedPath)
         let inode = { (url: URL) in (try FileManager.default.attributesOfItem(atPath: url.path)[.systemFileNumber] as? Int) }
         #expect(try inode(vaultFile) != inode(other))

@@ -30,7 +30,7 @@ import Testing
         get throws { try canonical(String(contentsOf: TestEnvironment.samples.appendingPathComponent("expected-findings.jsonl"), encoding: .utf8)) }
     }
 
-    @Test func samplesYieldExactlyTheExpectedFindings() throws {
+    @Test func samplesYieldExactlyTheExpectedFindings() async throws {
         let dir = try TestEnvironment.temporaryFolder("e2e")
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = try Self.ingestedSamples(dir)
@@ -43,7 +43,7 @@ import Testing
         #expect(try Self.canonical(gaps.stdout) == Self.expected)
         // The review queue follows the import, no server needed: one item per call with
         // findings, most urgent first, plus the unreadable and unlinked clips.
-        let queue = try Catalog(path: data + "/custody.sqlite").queue(state: "open", limit: 50, offset: 0)
+        let queue = try await Catalog(path: data + "/custody.sqlite").queue(state: "open", limit: 50, offset: 0)
         let calls = queue.items.filter { $0.incidentID != nil && $0.reason != "sample" }
         #expect(calls.count == 6)
         #expect(calls.first?.reason == "no_recording")
@@ -75,7 +75,7 @@ import Testing
         #expect(again.stdout.contains("0 new, 0 updated, 15 unchanged"))
     }
 
-    @Test func linksMatchTheOracleAndRelinkingTwiceChangesNothing() throws {
+    @Test func linksMatchTheOracleAndRelinkingTwiceChangesNothing() async throws {
         let dir = try TestEnvironment.temporaryFolder("e2e-links")
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = try Self.ingestedSamples(dir)
@@ -87,17 +87,17 @@ import Testing
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             expected[object["clip"] as! String] = (object["incidents"] as! [String]).sorted()
         }
-        let actual = try catalog.linkedIncidentsByOriginalName()
+        let actual = try await catalog.linkedIncidentsByOriginalName()
         for (clip, incidents) in expected {
             #expect(actual[clip, default: []].sorted() == incidents, "\(clip)")
         }
 
-        let before = try catalog.findings()
+        let before = try await catalog.findings()
         let first = try Run.program(Self.custody, ["link", "--data", data])
         let second = try Run.program(Self.custody, ["link", "--data", data])
         #expect(first.status == 0 && second.status == 0)
-        #expect(try catalog.findings() == before)
-        #expect(try catalog.linkedIncidentsByOriginalName() == actual)
+        #expect(try await catalog.findings() == before)
+        #expect(try await catalog.linkedIncidentsByOriginalName() == actual)
         #expect(first.stdout.components(separatedBy: " in ").first == second.stdout.components(separatedBy: " in ").first)
     }
 
@@ -135,7 +135,7 @@ import Testing
         ("duplicate header", "incident_id,officer_id,officer_id\n1,A,B\n", 1, "names 'officer_id' twice", 0),
         ("empty file", "", 1, "has no header row", 0),
     ])
-    func malformedCSVGetsAClearMessageAndValidRowsAreKept(name: String, text: String, status: Int32, message: String, kept: Int) throws {
+    func malformedCSVGetsAClearMessageAndValidRowsAreKept(name: String, text: String, status: Int32, message: String, kept: Int) async throws {
         let dir = try TestEnvironment.temporaryFolder("csv")
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("\(name.replacingOccurrences(of: " ", with: "-")).csv")
@@ -144,6 +144,6 @@ import Testing
         let result = try Run.program(Self.custody, ["dispatch", "import", "--data", data, file.path])
         #expect(result.status == status, "\(name): \(result.stdout)")
         #expect(result.stdout.contains(message), "\(name): \(result.stdout)")
-        #expect(try Catalog(path: data + "/custody.sqlite").dispatchRowCount() == kept, "\(name)")
+        #expect(try await Catalog(path: data + "/custody.sqlite").dispatchRowCount() == kept, "\(name)")
     }
 }

@@ -6,7 +6,7 @@ import Testing
 /// The file that crashed the probe, uploaded over tus by an officer (issue 11, acceptance 4):
 /// the server answers, the upload is quarantined with its reason, and a restart comes up clean.
 @Suite(.serialized) struct HostileUploadTests {
-    @Test func aFileThatCrashedTheProbeIsQuarantinedAndTheServerStaysUp() throws {
+    @Test func aFileThatCrashedTheProbeIsQuarantinedAndTheServerStaysUp() async throws {
         let dir = try TestEnvironment.temporaryFolder("hostile-upload")
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data")
@@ -42,10 +42,10 @@ import Testing
         server.stop()
 
         let catalog = try Catalog(path: data.appendingPathComponent("custody.sqlite").path)
-        let evidence = try #require(try catalog.evidence(sha256: sha))
+        let evidence = try #require(try await catalog.evidence(sha256: sha))
         #expect(evidence.location == .quarantine)
         #expect(evidence.quarantineReason?.isEmpty == false)
-        #expect(try catalog.receipts(sha256: sha).count == 1)
+        #expect(try await catalog.receipts(sha256: sha).count == 1)
         let note = data.appendingPathComponent(evidence.storedPath + ".reason.txt")
         #expect(try String(contentsOf: note, encoding: .utf8).contains("reason: "))
         #expect(TestEnvironment.files(in: data.appendingPathComponent("uploads")).isEmpty)

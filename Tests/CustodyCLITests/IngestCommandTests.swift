@@ -26,7 +26,7 @@ import Testing
         #expect(second.stderr.contains("17 duplicate"))
     }
 
-    @Test func anInjectedWriteFailureMidCopyLosesNothing() throws {
+    @Test func anInjectedWriteFailureMidCopyLosesNothing() async throws {
         let dir = try TestEnvironment.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data")
@@ -43,7 +43,7 @@ import Testing
         // The source is intact, and nothing half-written is left behind.
         #expect(try Fixtures.sha256(of: clip) == before)
         #expect(try FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("staging").path).isEmpty)
-        #expect(try Catalog(path: data.appendingPathComponent("custody.sqlite").path).evidenceCount() == 0)
+        #expect(try await Catalog(path: data.appendingPathComponent("custody.sqlite").path).evidenceCount() == 0)
         // Without the fault the same file goes in.
         let retry = try Run.program(Self.custody, ["ingest", "--data", data.path, "--json", clip.path])
         #expect(retry.status == 0)
@@ -75,7 +75,7 @@ import Testing
         #expect(lines.last?.contains(#""status":"ingested""#) == true)
     }
 
-    @Test func verifyNamesAFlippedByteADeletedFileAndAnEditedAuditRow() throws {
+    @Test func verifyNamesAFlippedByteADeletedFileAndAnEditedAuditRow() async throws {
         let dir = try TestEnvironment.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data")
@@ -84,7 +84,7 @@ import Testing
         #expect(intact.status == 0, "\(intact.stdout)\(intact.stderr)")
 
         let catalog = try Catalog(path: data.appendingPathComponent("custody.sqlite").path)
-        let stored = try catalog.allEvidence().filter { $0.location == .vault }
+        let stored = try await catalog.allEvidence().filter { $0.location == .vault }
         // (a) one byte flipped
         let flipped = stored[0]
         let flippedURL = data.appendingPathComponent(flipped.storedPath)
@@ -104,7 +104,7 @@ import Testing
         #expect(b.stdout.contains("\(deleted.storedPath): missing"))
 
         // (c) an audit row edited in SQLite
-        try catalog.executeForTesting("UPDATE audit_log SET subject = 'something else' WHERE id = 3")
+        try await catalog.executeForTesting("UPDATE audit_log SET subject = 'something else' WHERE id = 3")
         let c = try Run.program(Self.custody, ["verify", "--data", data.path, "--json"])
         #expect(c.status == 2)
         #expect(c.stdout.contains("audit entry 3"))
@@ -118,7 +118,7 @@ import Testing
     static let trials = 20
     static let fileCount = 60
 
-    @Test func killedIngestsLeaveTheStoreRecoverable() throws {
+    @Test func killedIngestsLeaveTheStoreRecoverable() async throws {
         let dir = try TestEnvironment.temporaryFolder("crash")
         defer { try? FileManager.default.removeItem(at: dir) }
         let originals = dir.appendingPathComponent("originals")
@@ -162,7 +162,7 @@ import Testing
             #expect(rerun.status == 0, "trial \(trial): re-run failed: \(rerun.stderr)")
 
             let catalog = try Catalog(path: data.appendingPathComponent("custody.sqlite").path)
-            let evidence = try catalog.allEvidence()
+            let evidence = try await catalog.allEvidence()
             let vaultFiles = try storedFiles(data.appendingPathComponent("vault"))
             // Every source is in the vault exactly once with a matching hash …
             #expect(Set(vaultFiles.keys) == hashes, "trial \(trial)\(move ? " (move)" : ""): vault holds \(vaultFiles.count) of \(hashes.count)")
@@ -174,10 +174,10 @@ import Testing
             #expect(evidence.count == vaultFiles.count)
             // … staging is empty, the journals are clear, and SQLite is sound.
             #expect(try FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("staging").path).isEmpty, "trial \(trial): staging")
-            #expect(try catalog.pending().isEmpty, "trial \(trial): journal")
-            #expect(try catalog.moves().isEmpty, "trial \(trial): move journal")
-            #expect(try catalog.integrityCheck() == "ok")
-            #expect(try catalog.verifyAuditChain().isEmpty, "trial \(trial): audit chain")
+            #expect(try await catalog.pending().isEmpty, "trial \(trial): journal")
+            #expect(try await catalog.moves().isEmpty, "trial \(trial): move journal")
+            #expect(try await catalog.integrityCheck() == "ok")
+            #expect(try await catalog.verifyAuditChain().isEmpty, "trial \(trial): audit chain")
             if move {
                 // Moved sources are all gone from the drop folder, none left behind or renamed.
                 #expect(try FileManager.default.contentsOfDirectory(atPath: source.path).isEmpty, "trial \(trial): sources left")

@@ -16,12 +16,12 @@ import Testing
         return gaps.stdoutLines.filter { $0.contains("\"late_upload\"") }
     }
 
-    static func queuedCall(_ data: String) throws -> [String] {
-        try Catalog(path: data + "/custody.sqlite").queue(state: nil, limit: 100, offset: 0).items
+    static func queuedCall(_ data: String) async throws -> [String] {
+        try await Catalog(path: data + "/custody.sqlite").queue(state: nil, limit: 100, offset: 0).items
             .filter { $0.incidentID == "110-20240213-0042" && $0.officerID == "045678" }.map(\.reason)
     }
 
-    @Test func aRepeatHandInWithAnEarlierReceiptEndsTheLateUploadAtOnce() throws {
+    @Test func aRepeatHandInWithAnEarlierReceiptEndsTheLateUploadAtOnce() async throws {
         let dir = try TestEnvironment.temporaryFolder("late-upload")
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data")
@@ -36,7 +36,7 @@ import Testing
         let late = try Self.lateUploads(data.path)
         #expect(late.count == 1)
         #expect(late.first?.contains("\"end\":\"2024-02-16T07:11:00Z\"") == true, "\(late)")
-        #expect(try Self.queuedCall(data.path) == ["late_upload"])
+        #expect(try await Self.queuedCall(data.path) == ["late_upload"])
 
         // The same file handed in again from the docking station, whose receipt says 1 h after the end.
         let dock = dir.appendingPathComponent("dock")
@@ -47,7 +47,7 @@ import Testing
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stdout.contains("duplicate"), "\(second.stdout)")
         #expect(try Self.lateUploads(data.path).isEmpty)
-        #expect(try Self.queuedCall(data.path).isEmpty)
+        #expect(try await Self.queuedCall(data.path).isEmpty)
 
         // A later repeat with a late receipt changes nothing: the earliest receipt counts, not the last.
         try FileManager.default.removeItem(at: copy)
@@ -59,6 +59,6 @@ import Testing
         let link = try Run.program(Self.custody, ["link", "--data", data.path])
         #expect(link.status == 0, "\(link.stderr)")
         #expect(try Self.lateUploads(data.path).isEmpty)
-        #expect(try Self.queuedCall(data.path).isEmpty)
+        #expect(try await Self.queuedCall(data.path).isEmpty)
     }
 }

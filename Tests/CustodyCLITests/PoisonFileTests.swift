@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct PoisonFileTests {
     static let sample = TestEnvironment.footage.appendingPathComponent("J0012345_012345_20240214084900_0001.mp4")
 
-    @Test func aFileThatStoppedTheProcessWhileProbedIsQuarantinedUnprobedNextTime() throws {
+    @Test func aFileThatStoppedTheProcessWhileProbedIsQuarantinedUnprobedNextTime() async throws {
         let dir = try TestEnvironment.temporaryFolder("poison")
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data"), clip = dir.appendingPathComponent("J0012345_012345_20240214084900_0001.mp4")
@@ -29,7 +29,7 @@ import Testing
         #expect(again.stdout.contains("quarantined"), "\(again.stdout)")
         let catalog = try Catalog(path: data.appendingPathComponent("custody.sqlite").path)
         let sha = try Fixtures.sha256(of: clip)
-        let evidence = try #require(try catalog.evidence(sha256: sha))
+        let evidence = try #require(try await catalog.evidence(sha256: sha))
         #expect(evidence.location == .quarantine)
         #expect(evidence.quarantineReason?.contains("stopped Custody") == true, "\(evidence.quarantineReason ?? "")")
         // The marker is gone, and the next file is probed as usual.
@@ -41,7 +41,7 @@ import Testing
     }
 
     /// One death during a probe proves nothing (a kill, a power cut): the file is probed again.
-    @Test func aProbeInterruptedOnceIsProbedAgainAndStored() throws {
+    @Test func aProbeInterruptedOnceIsProbedAgainAndStored() async throws {
         let dir = try TestEnvironment.temporaryFolder("poison-once")
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data"), clip = dir.appendingPathComponent(Self.sample.lastPathComponent)
@@ -52,11 +52,11 @@ import Testing
         let again = try Run.program(TestEnvironment.custodyBinary, ["ingest", "--json", "--data", data.path, clip.path])
         #expect(again.stdout.contains("\"ingested\""), "\(again.stdout) \(again.stderr)")
         let catalog = try Catalog(path: data.appendingPathComponent("custody.sqlite").path)
-        #expect(try catalog.evidence(sha256: try Fixtures.sha256(of: clip))?.location == .vault)
+        #expect(try await catalog.evidence(sha256: try await Fixtures.sha256(of: clip))?.location == .vault)
         #expect(TestEnvironment.files(in: data.appendingPathComponent("probing")).isEmpty)
     }
 
-    @Test func anUploadThatStoppedTheServerIsQuarantinedAtTheNextStartAndTheServerStaysUp() throws {
+    @Test func anUploadThatStoppedTheServerIsQuarantinedAtTheNextStartAndTheServerStaysUp() async throws {
         let dir = try TestEnvironment.temporaryFolder("poison-upload")
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data")
@@ -112,9 +112,9 @@ import Testing
         server.stop()
         let catalog = try Catalog(path: data.appendingPathComponent("custody.sqlite").path)
         let sha = try Fixtures.sha256(of: Self.sample)
-        let evidence = try #require(try catalog.evidence(sha256: sha))
+        let evidence = try #require(try await catalog.evidence(sha256: sha))
         #expect(evidence.location == .quarantine)
         #expect(evidence.quarantineReason?.contains("stopped Custody") == true)
-        #expect(try catalog.receipts(sha256: sha).count == 1)
+        #expect(try await catalog.receipts(sha256: sha).count == 1)
     }
 }

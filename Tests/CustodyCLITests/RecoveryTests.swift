@@ -70,7 +70,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("custody.sqlite").path))
     }
 
-    @Test func ingestRefusesToRebuildADeletedCatalogAndRecoveryIsExplicitAndAudited() throws {
+    @Test func ingestRefusesToRebuildADeletedCatalogAndRecoveryIsExplicitAndAudited() async throws {
         let (dir, data) = try Self.stocked("recover")
         defer { try? FileManager.default.removeItem(at: dir) }
         Self.deleteCatalog(data)
@@ -86,9 +86,9 @@ import Testing
         #expect(recover.status == 0, "\(recover.stderr)")
         #expect(recover.stderr.contains("catalogued 2 stored file(s)"), "\(recover.stderr)")
         let catalog = try Catalog(path: data.appendingPathComponent("custody.sqlite").path)
-        #expect(try catalog.evidenceCount() == 2)
-        #expect(try catalog.allEvidence().allSatisfy { try catalog.receipts(sha256: $0.sha256).map(\.method) == ["recover"] })
-        let rebuilt = try #require(try catalog.auditEntries().first { $0.action == "catalog-rebuilt" })
+        #expect(try await catalog.evidenceCount() == 2)
+        #expect(try await catalog.allEvidence().asyncAllSatisfy { try await catalog.receipts(sha256: $0.sha256).map(\.method) == ["recover"] })
+        let rebuilt = try #require(try await catalog.auditEntries().first { $0.action == "catalog-rebuilt" })
         #expect(rebuilt.detail.contains(#""from":"vault""#))
         #expect(rebuilt.detail.contains(#""previous_catalog":"missing""#))
         let verify = try Run.program(Self.custody, ["verify", "--data", data.path])
@@ -136,14 +136,14 @@ import Testing
         #expect(ingest.status == 2, "\(ingest.stderr)")
     }
 
-    @Test func verifyReadOnlyWritesNothing() throws {
+    @Test func verifyReadOnlyWritesNothing() async throws {
         let (dir, data) = try Self.stocked("verify-ro")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = data.appendingPathComponent("custody.sqlite").path
-        let before = try Catalog(path: path).auditEntries().count
+        let before = try await Catalog(path: path).auditEntries().count
         let verify = try Run.program(Self.custody, ["verify", "--read-only", "--data", data.path])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
-        #expect(try Catalog(path: path).auditEntries().count == before)
+        #expect(try await Catalog(path: path).auditEntries().count == before)
     }
 
     // MARK: - Item 9: a read-only folder, a full disk, a failed relink

@@ -67,7 +67,7 @@ import Testing
         var description: String { "\(status) \(body.prefix(160))" }
     }
 
-    @Test func everyAnswerDuringAFullLinkInAnotherProcessEqualsTheAnswerWithoutIt() throws {
+    @Test func everyAnswerDuringAFullLinkInAnotherProcessEqualsTheAnswerWithoutIt() async throws {
         let dir = try TestEnvironment.temporaryFolder("relink-serving")
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data")
@@ -78,9 +78,9 @@ import Testing
             let catalog = try Catalog(path: folder.catalogPath)
             var plan = BenchmarkSeeder.Plan()
             (plan.officers, plan.rows, plan.clips) = (100, 40_000, 80_000)
-            try BenchmarkSeeder.seed(catalog, plan: plan) { _ in }
-            let user = try catalog.addUser(name: "rita", role: .reviewer, officerID: nil, passwordHash: "unusable")
-            token = try catalog.issueToken(for: user, kind: "test", lifetime: 3600)
+            try await BenchmarkSeeder.seed(catalog, plan: plan) { _ in }
+            let user = try await catalog.addUser(name: "rita", role: .reviewer, officerID: nil, passwordHash: "unusable")
+            token = try await catalog.issueToken(for: user, kind: "test", lifetime: 3600)
         }
         let first = try Run.program(TestEnvironment.custodyBinary, ["link", "--data", data.path], timeout: 300)
         #expect(first.status == 0, "\(first.stderr)")
@@ -165,6 +165,6 @@ import Testing
         let stored = try get("/api/clips/\(sha)")
         #expect(stored.status == 200, "\(stored)")
         #expect((json(stored)["incidents"] as? [String])?.contains(incident) == true, "\(stored)")
-        #expect(try Catalog(path: DataFolder(path: data.path).catalogPath).relinksWanted().isEmpty)
+        #expect(try await Catalog(path: DataFolder(path: data.path).catalogPath).relinksWanted().isEmpty)
     }
 }

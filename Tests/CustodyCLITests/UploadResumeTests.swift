@@ -49,7 +49,7 @@ import Testing
         }
     }
 
-    @Test func randomlyCutUploadsResumeAndAreStoredOnce() throws {
+    @Test func randomlyCutUploadsResumeAndAreStoredOnce() async throws {
         let dir = try TestEnvironment.temporaryFolder("upload-cuts")
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data"), clipsDir = dir.appendingPathComponent("clips")
@@ -128,11 +128,11 @@ import Testing
 
         // Every clip once in the vault, with one receipt; nothing left in uploads/ or staging/.
         let catalog = try Catalog(path: data.appendingPathComponent("custody.sqlite").path)
-        let evidence = try catalog.allEvidence()
+        let evidence = try await catalog.allEvidence()
         #expect(evidence.count == trials)
         for clip in clips {
             let sha = try Fixtures.sha256(of: clip)
-            #expect(try catalog.receipts(sha256: sha).count == 1, "\(clip.lastPathComponent) has one receipt")
+            #expect(try await catalog.receipts(sha256: sha).count == 1, "\(clip.lastPathComponent) has one receipt")
         }
         #expect(TestEnvironment.files(in: data.appendingPathComponent("uploads")).isEmpty)
         #expect(TestEnvironment.files(in: data.appendingPathComponent("staging")).isEmpty)

@@ -45,7 +45,7 @@ import Testing
         }
     }
 
-    @Test func aSlowlyWrittenFileIsIngestedOnceAndOnlyWhenComplete() throws {
+    @Test func aSlowlyWrittenFileIsIngestedOnceAndOnlyWhenComplete() async throws {
         let dir = try TestEnvironment.temporaryFolder("watch")
         defer { try? FileManager.default.removeItem(at: dir) }
         let inbox = dir.appendingPathComponent("inbox"), data = dir.appendingPathComponent("data")
@@ -84,17 +84,17 @@ import Testing
         #expect(daemon.stop() == 0)
 
         let catalog = try Catalog(path: data.appendingPathComponent("custody.sqlite").path)
-        let evidence = try catalog.allEvidence()
+        let evidence = try await catalog.allEvidence()
         #expect(evidence.count == 2)
         let whole = try Fixtures.sha256(of: TestEnvironment.footage.appendingPathComponent("J0012345_012345_20240214093135_0002.mp4"))
         #expect(evidence.contains { $0.sha256 == whole })
-        #expect(try catalog.receiptCount() == 2)
-        #expect(try catalog.receipts(sha256: whole).first?.method == "watch")
+        #expect(try await catalog.receiptCount() == 2)
+        #expect(try await catalog.receipts(sha256: whole).first?.method == "watch")
         // The inbox is drained.
         #expect(try FileManager.default.contentsOfDirectory(atPath: inbox.path).isEmpty)
     }
 
-    @Test func sigtermDuringAnIngestFinishesItAndLeavesNothingHalfDone() throws {
+    @Test func sigtermDuringAnIngestFinishesItAndLeavesNothingHalfDone() async throws {
         let dir = try TestEnvironment.temporaryFolder("watch-term")
         defer { try? FileManager.default.removeItem(at: dir) }
         let inbox = dir.appendingPathComponent("inbox"), data = dir.appendingPathComponent("data")
@@ -122,8 +122,8 @@ import Testing
         // (and gone from the inbox) or still in the inbox untouched.
         #expect(try FileManager.default.contentsOfDirectory(atPath: staging.path).isEmpty)
         let catalog = try Catalog(path: data.appendingPathComponent("custody.sqlite").path)
-        #expect(try catalog.pending().isEmpty)
-        let stored = try catalog.allEvidence()
+        #expect(try await catalog.pending().isEmpty)
+        let stored = try await catalog.allEvidence()
         let inInbox = FileManager.default.fileExists(atPath: inbox.appendingPathComponent("big.mp4").path)
         #expect(stored.count == 1 && !inInbox, "drained ingest should have completed")
         let verify = try Run.program(TestEnvironment.custodyBinary, ["verify", "--data", data.path])

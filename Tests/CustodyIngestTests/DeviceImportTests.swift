@@ -15,35 +15,35 @@ import Testing
         return url.path
     }
 
-    @Test func theSampleLogLoadsAndReimportingChangesNothing() throws {
+    @Test func theSampleLogLoadsAndReimportingChangesNothing() async throws {
         let ws = try Workspace()
         defer { ws.cleanUp() }
         let path = TestEnvironment.samples.appendingPathComponent("devices.csv").path
-        let first = DeviceImport.run(path: path, catalog: ws.catalog, zone: utc).report
+        let first = await DeviceImport.run(path: path, catalog: ws.catalog, zone: utc).report
         #expect(first.fileError == nil)
         #expect(first.rowsRead == 5)
         #expect(first.imported == 5)
         #expect(first.new == 5)
         #expect(first.rejected == 0)
-        let second = DeviceImport.run(path: path, catalog: ws.catalog, zone: utc).report
+        let second = await DeviceImport.run(path: path, catalog: ws.catalog, zone: utc).report
         #expect(second.new == 0)
         #expect(second.updated == 0)
-        #expect(try ws.catalog.officer(device: "J0012345", at: Timestamp.parse("2024-02-14T05:00:00Z", zone: utc)!) == "012345")
+        await #expect(try ws.catalog.officer(device: "J0012345", at: Timestamp.parse("2024-02-14T05:00:00Z", zone: utc)!) == "012345")
         // Returned cameras belong to nobody afterwards.
-        #expect(try ws.catalog.officer(device: "J0023456", at: Timestamp.parse("2024-02-14T11:00:00Z", zone: utc)!) == nil)
+        await #expect(try ws.catalog.officer(device: "J0023456", at: Timestamp.parse("2024-02-14T11:00:00Z", zone: utc)!) == nil)
     }
 
-    @Test func chineseHeadersLocalTimesBOMAndCRLF() throws {
+    @Test func chineseHeadersLocalTimesBOMAndCRLF() async throws {
         let ws = try Workspace()
         defer { ws.cleanUp() }
         let path = try write("\u{FEFF}设备编号,警号,领用时间,归还时间\r\nJ7,070707,2024-02-14 08:00:00,2024-02-14 18:00:00\r\n", in: ws)
-        let report = DeviceImport.run(path: path, catalog: ws.catalog, zone: TimeZone(identifier: "Asia/Shanghai")!).report
+        let report = await DeviceImport.run(path: path, catalog: ws.catalog, zone: TimeZone(identifier: "Asia/Shanghai")!).report
         #expect(report.imported == 1)
-        #expect(try ws.catalog.officer(device: "J7", at: Timestamp.parse("2024-02-14T00:30:00Z", zone: utc)!) == "070707")
-        #expect(try ws.catalog.officer(device: "J7", at: Timestamp.parse("2024-02-13T23:30:00Z", zone: utc)!) == nil)
+        await #expect(try ws.catalog.officer(device: "J7", at: Timestamp.parse("2024-02-14T00:30:00Z", zone: utc)!) == "070707")
+        await #expect(try ws.catalog.officer(device: "J7", at: Timestamp.parse("2024-02-13T23:30:00Z", zone: utc)!) == nil)
     }
 
-    @Test func badRowsAreRejectedWithTheirLinesAndGoodRowsKept() throws {
+    @Test func badRowsAreRejectedWithTheirLinesAndGoodRowsKept() async throws {
         let ws = try Workspace()
         defer { ws.cleanUp() }
         let text = """
@@ -56,7 +56,7 @@ import Testing
             "J5,1,2024-01-01
 
             """
-        let report = DeviceImport.run(path: try write(text, in: ws), catalog: ws.catalog, zone: utc).report
+        let report = await DeviceImport.run(path: try write(text, in: ws), catalog: ws.catalog, zone: utc).report
         #expect(report.imported == 1)
         #expect(report.rejections.map(\.line) == [2, 3, 4, 7])
         #expect(report.rejections.map(\.reason.group) == [
@@ -72,75 +72,75 @@ import Testing
         ("device_id,device_id,officer_id,checked_out_at\n", "names 'device_id' twice"),
         ("device,officer_id,checked_out_at\nJ1,1,2024-01-01\n", "lacks the required column device_id"),
     ])
-    func fileLevelProblemsImportNothing(text: String, message: String) throws {
+    func fileLevelProblemsImportNothing(text: String, message: String) async throws {
         let ws = try Workspace()
         defer { ws.cleanUp() }
-        let report = DeviceImport.run(path: try write(text, in: ws), catalog: ws.catalog, zone: utc).report
+        let report = await DeviceImport.run(path: try write(text, in: ws), catalog: ws.catalog, zone: utc).report
         #expect(report.fileError?.contains(message) == true, "\(report.fileError ?? "no error")")
         #expect(ImportReport.exitStatus([report]) == 1)
     }
 
-    @Test func aClipWithoutAnOfficerIsAttributedByCheckoutAtIngestAndLater() throws {
+    @Test func aClipWithoutAnOfficerIsAttributedByCheckoutAtIngestAndLater() async throws {
         let ws = try Workspace()
         defer { ws.cleanUp() }
         let dir = try ws.source("vendor")
         // A vendor name that carries no officer; the camera id comes from the hand-in.
         let clip = dir.appendingPathComponent("VID_0001.mp4")
         try FileManager.default.copyItem(at: TestEnvironment.footage.appendingPathComponent("J0012345_012345_20240214084900_0001.mp4"), to: clip)
-        let before = ws.ingestor.ingest(IngestRequest(source: RawPath(clip.path), device: "J0012345"))
+        let before = await ws.ingestor.ingest(IngestRequest(source: RawPath(clip.path), device: "J0012345"))
         #expect(before.status == .ingested)
         #expect(before.officerID == nil)
         let sha = try #require(before.sha256)
-        #expect(try ws.catalog.evidence(sha256: sha)?.attribution == nil)
+        await #expect(try ws.catalog.evidence(sha256: sha)?.attribution == nil)
 
         // The check-out log arrives afterwards: the clip (started 00:49Z) is attributed.
-        let report = DeviceImport.run(path: TestEnvironment.samples.appendingPathComponent("devices.csv").path, catalog: ws.catalog, zone: utc).report
+        let report = await DeviceImport.run(path: TestEnvironment.samples.appendingPathComponent("devices.csv").path, catalog: ws.catalog, zone: utc).report
         #expect(report.extra.first { $0.0 == "clips_attributed" }?.1 == 1)
-        let evidence = try #require(try ws.catalog.evidence(sha256: sha))
+        let evidence = try await #require(try ws.catalog.evidence(sha256: sha))
         #expect(evidence.officerID == "012345")
         #expect(evidence.attribution == "checkout")
 
         // A second clip ingested after the log is attributed straight away.
         let later = dir.appendingPathComponent("VID_0002.mp4")
         try FileManager.default.copyItem(at: TestEnvironment.footage.appendingPathComponent("J0012345_012345_20240214093135_0002.mp4"), to: later)
-        let result = ws.ingestor.ingest(IngestRequest(source: RawPath(later.path), device: "J0012345"))
+        let result = await ws.ingestor.ingest(IngestRequest(source: RawPath(later.path), device: "J0012345"))
         #expect(result.officerID == "012345")
-        #expect(try ws.catalog.evidence(sha256: result.sha256 ?? "")?.attribution == "checkout")
+        await #expect(try ws.catalog.evidence(sha256: result.sha256 ?? "")?.attribution == "checkout")
     }
 
-    @Test func theOfficerNamedAtHandInWinsOverTheFileName() throws {
+    @Test func theOfficerNamedAtHandInWinsOverTheFileName() async throws {
         let ws = try Workspace()
         defer { ws.cleanUp() }
         let clip = TestEnvironment.footage.appendingPathComponent("J0012345_012345_20240214084900_0001.mp4")
-        let result = ws.ingestor.ingest(IngestRequest(source: RawPath(clip.path), officer: "999999"))
+        let result = await ws.ingestor.ingest(IngestRequest(source: RawPath(clip.path), officer: "999999"))
         #expect(result.officerID == "999999")
-        let evidence = try #require(try ws.catalog.evidence(sha256: result.sha256 ?? ""))
+        let evidence = try await #require(try ws.catalog.evidence(sha256: result.sha256 ?? ""))
         #expect(evidence.attribution == "ingest")
         #expect(evidence.probe.officerID == "012345")  // what the file itself says is kept
     }
 }
 
 @Suite struct ConcurrentRelinkTests {
-    @Test func fullAndIncrementalRelinksAtOnceLeaveNoDuplicates() throws {
+    @Test func fullAndIncrementalRelinksAtOnceLeaveNoDuplicates() async throws {
         let ws = try Workspace()
         defer { ws.cleanUp() }
         let zone = TimeZone(identifier: "Asia/Shanghai")!
         for file in SourceWalker.expand([RawPath(TestEnvironment.footage.path)]).files {
-            _ = ws.ingestor.ingest(IngestRequest(source: file, receivedAt: Timestamp.parse("2024-02-14T12:00:00Z", zone: zone)))
+            _ = await ws.ingestor.ingest(IngestRequest(source: file, receivedAt: Timestamp.parse("2024-02-14T12:00:00Z", zone: zone)))
         }
-        _ = DispatchImport.run(path: TestEnvironment.samples.appendingPathComponent("dispatch.csv").path, catalog: ws.catalog, zone: zone)
-        try ws.catalog.relink(officers: nil, policy: Policy(), actor: "test")
-        let expected = try ws.catalog.findings()
+        _ = await DispatchImport.run(path: TestEnvironment.samples.appendingPathComponent("dispatch.csv").path, catalog: ws.catalog, zone: zone)
+        try await ws.catalog.relink(officers: nil, policy: Policy(), actor: "test")
+        let expected = try await ws.catalog.findings()
         #expect(expected.count == 6)
         // A second connection, as another process would have.
         let other = try Catalog(path: ws.folder.catalogPath)
-        DispatchQueue.concurrentPerform(iterations: 16) { i in
+        await withTaskGroup(of: Void.self) { group in for i in 0..<16 { group.addTask {
             if i % 2 == 0 {
-                _ = try? ws.catalog.relink(officers: nil, policy: Policy(), actor: "full")
+                _ = try? await ws.catalog.relink(officers: nil, policy: Policy(), actor: "full")
             } else {
-                _ = try? other.relink(officers: ["034567", "045678"], policy: Policy(), actor: "incremental")
+                _ = try? await other.relink(officers: ["034567", "045678"], policy: Policy(), actor: "incremental")
             }
-        }
-        #expect(try ws.catalog.findings() == expected)
+        } } }
+        await #expect(try ws.catalog.findings() == expected)
     }
 }

@@ -14,7 +14,7 @@ import Testing
         #expect(!SourceWalker.isIgnorableName(Array("J0012345_012345_20240214093135_0002.mp4".utf8)))
     }
 
-    @Test func aDropFolderFileThatChangedAfterItSettledIsNotStoredAndIsLeftInPlace() throws {
+    @Test func aDropFolderFileThatChangedAfterItSettledIsNotStoredAndIsLeftInPlace() async throws {
         let ws = try Workspace()
         defer { ws.cleanUp() }
         let inbox = ws.folder.inbox
@@ -27,19 +27,19 @@ import Testing
         try handle.close()
         var request = IngestRequest(source: RawPath(clip.path), move: true, method: "watch", handedInBy: "watch")
         request.settled = settled
-        let result = ws.ingestor.ingest(request)
+        let result = await ws.ingestor.ingest(request)
         #expect(result.status == .failed && result.unsettled, "\(result)")
-        #expect(try ws.catalog.evidenceCount() == 0)
+        await #expect(try ws.catalog.evidenceCount() == 0)
         #expect(FileManager.default.fileExists(atPath: clip.path))
         #expect(ws.stagingIsEmpty())
         // Once it settles again it is taken, whole, and only then removed from the inbox.
         request.settled = SourceState.of(RawPath(clip.path))
-        let again = ws.ingestor.ingest(request)
+        let again = await ws.ingestor.ingest(request)
         #expect(again.status == .ingested, "\(again)")
         #expect(!FileManager.default.fileExists(atPath: clip.path))
     }
 
-    @Test func aDropFolderFileStillOpenForWritingIsNotTaken() throws {
+    @Test func aDropFolderFileStillOpenForWritingIsNotTaken() async throws {
         let ws = try Workspace()
         defer { ws.cleanUp() }
         let clip = try #require(try Fixtures.distinctClips(1, in: ws.folder.inbox).first)
@@ -47,9 +47,9 @@ import Testing
         defer { try? writer.close() }
         var request = IngestRequest(source: RawPath(clip.path), move: true, method: "watch", handedInBy: "watch")
         request.settled = SourceState.of(RawPath(clip.path))
-        let result = ws.ingestor.ingest(request)
+        let result = await ws.ingestor.ingest(request)
         #expect(result.unsettled, "\(result)")
-        #expect(try ws.catalog.evidenceCount() == 0)
+        await #expect(try ws.catalog.evidenceCount() == 0)
         #expect(FileManager.default.fileExists(atPath: clip.path))
     }
 }

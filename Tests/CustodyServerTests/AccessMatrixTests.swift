@@ -23,8 +23,8 @@ import Testing
     @Test func everyRouteRefusesTheWrongRole() async throws {
         let fx = try await ServerFixture()
         defer { fx.cleanUp() }
-        let mine = try fx.clip(of: "012345")  // olga's
-        let theirs = try fx.clip(of: "023456")  // oscar's
+        let mine = try await fx.clip(of: "012345")  // olga's
+        let theirs = try await fx.clip(of: "023456")  // oscar's
         let readers: Set<String> = ["rita", "remy", "sam", "ada"]
         let routes: [Route] = [
             Route(method: .get, uri: "/api/queue", roles: readers),
@@ -54,34 +54,34 @@ import Testing
             for route in routes {
                 for user in everyone {
                     // Fresh items per try, so each request meets the state its rule is about.
-                    if try fx.catalog.queue(state: "open", limit: 1, offset: 0).items.isEmpty {
+                    if try await fx.catalog.queue(state: "open", limit: 1, offset: 0).items.isEmpty {
                         // Claims left by refused verdicts lapse, as they would after their lease.
-                        try fx.catalog.expireLeases(now: Date().addingTimeInterval(3600))
+                        try await fx.catalog.expireLeases(now: Date().addingTimeInterval(3600))
                     }
-                    if try fx.catalog.queue(state: "open", limit: 1, offset: 0).items.isEmpty,
-                       let closed = try fx.catalog.queue(state: "closed", limit: 1, offset: 0).items.first {
-                        _ = try fx.catalog.reopen(closed.id, by: "sam")
+                    if try await fx.catalog.queue(state: "open", limit: 1, offset: 0).items.isEmpty,
+                       let closed = try await fx.catalog.queue(state: "closed", limit: 1, offset: 0).items.first {
+                        _ = try await fx.catalog.reopen(closed.id, by: "sam")
                     }
-                    let open = try #require(try fx.catalog.queue(state: "open", limit: 1, offset: 0).items.first?.id)
+                    let open = try await #require(try fx.catalog.queue(state: "open", limit: 1, offset: 0).items.first?.id)
                     var uri = route.uri.replacingOccurrences(of: "ITEM", with: String(open))
                     if uri.contains("CLOSED") {
-                        _ = try fx.catalog.claim(open, by: "remy", lease: 600)
-                        _ = try fx.catalog.recordVerdict(open, by: "remy", verdict: "compliant", checklist: [], note: nil)
+                        _ = try await fx.catalog.claim(open, by: "remy", lease: 600)
+                        _ = try await fx.catalog.recordVerdict(open, by: "remy", verdict: "compliant", checklist: [], note: nil)
                         uri = uri.replacingOccurrences(of: "CLOSED", with: String(open))
                     }
-                    if try route.uri.hasPrefix("/api/holds/1/") && fx.catalog.holds(activeOnly: true).allSatisfy({ $0.id != 1 }) {
+                    if route.uri.hasPrefix("/api/holds/1/"), try await fx.catalog.holds(activeOnly: true).allSatisfy({ $0.id != 1 }) {
                         // Hold 1 stands again for each try (released holds stay released).
-                        try fx.catalog.executeForTesting("UPDATE holds SET released_at = NULL, released_by = NULL, release_reason = NULL WHERE id = 1")
+                        try await fx.catalog.executeForTesting("UPDATE holds SET released_at = NULL, released_by = NULL, release_reason = NULL WHERE id = 1")
                     }
                     if let user, route.uri.contains("/queue/") && (route.uri.contains("/release") || route.uri.contains("/verdict")) {
-                        _ = try? fx.catalog.claim(open, by: user, lease: 600)  // the holder's own item
+                        _ = try? await fx.catalog.claim(open, by: user, lease: 600)  // the holder's own item
                     }
                     var headers = fx.headers(user)
                     for (name, value) in route.headers { headers[HTTPField.Name(name)!] = value }
                     if route.method == .delete, let user {
                         // Signing out revokes the token: use a throw-away one.
-                        let account = try #require(try fx.catalog.credentials(name: user)?.0)
-                        headers[.authorization] = "Bearer \(try fx.catalog.issueToken(for: account, kind: "test", lifetime: 60))"
+                        let account = try await #require(try fx.catalog.credentials(name: user)?.0)
+                        headers[.authorization] = "Bearer \(try await fx.catalog.issueToken(for: account, kind: "test", lifetime: 60))"
                     }
                     let response = try await client.execute(uri: uri, method: route.method, headers: headers, body: route.body.map { ByteBuffer(string: $0) })
                     let expected: Expect = user == nil ? .unauthorized : (route.roles.contains(user!) ? .allowed : .forbidden)

@@ -15,7 +15,7 @@ import Testing
     @Test func cookieClaimsAndVerdictsFromForeignOriginsOrAsTextAreRefused() async throws {
         let fx = try await ServerFixture()
         defer { fx.cleanUp() }
-        let items = try fx.catalog.queue(state: "open", limit: 3, offset: 0).items.map(\.id)
+        let items = try await fx.catalog.queue(state: "open", limit: 3, offset: 0).items.map(\.id)
         try #require(items.count == 3)
         let (a, b, c) = (items[0], items[1], items[2])
         let verdict = #"{"verdict":"compliant","checklist":[],"note":"csrf"}"#
@@ -36,12 +36,12 @@ import Testing
             #expect(try await send("/api/queue/\(a)/claim", "application/json", referer: "http://localhost.evil.example/x").status == .forbidden)
             let refused = try await send("/api/queue/\(a)/claim", "application/json", origin: "http://evil.example")
             #expect((refused.json["error"] as? String)?.contains("Origin") == true)
-            #expect(try fx.catalog.reviewItem(a)?.state == "open")
+            await #expect(try fx.catalog.reviewItem(a)?.state == "open")
 
-            _ = try fx.catalog.claim(b, by: "rita", lease: 600)
+            _ = try await fx.catalog.claim(b, by: "rita", lease: 600)
             #expect(try await send("/api/queue/\(b)/verdict", "text/plain", body: verdict).status == .unsupportedMediaType)
             #expect(try await send("/api/queue/\(b)/verdict", "application/json", origin: "https://evil.example", body: verdict).status == .forbidden)
-            #expect(try fx.catalog.reviewItem(b)?.state == "claimed")
+            await #expect(try fx.catalog.reviewItem(b)?.state == "claimed")
 
             // Legitimate: this origin (or none stated) with JSON; and bearer tokens, whatever they send.
             // Behind a proxy that rewrites Host, the forwarded host counts; a foreign one still does not.
@@ -50,13 +50,13 @@ import Testing
             proxied[.origin] = "https://custody.example"
             proxied[HTTPField.Name("X-Forwarded-Host")!] = "evil.example"
             #expect(try await client.execute(uri: "/api/queue/\(a)/claim", method: .post, headers: proxied, body: ByteBuffer(string: "{}")).status == .forbidden)
-            #expect(try fx.catalog.reviewItem(a)?.state == "open")
+            await #expect(try fx.catalog.reviewItem(a)?.state == "open")
             #expect(try await send("/api/queue/\(a)/claim", "application/json", origin: "http://localhost").status == .ok)
             #expect(try await send("/api/queue/\(b)/verdict", "application/json; charset=utf-8", referer: "http://localhost/queue", body: verdict).status == .ok)
-            #expect(try fx.catalog.reviewItem(b)?.state == "closed")
+            await #expect(try fx.catalog.reviewItem(b)?.state == "closed")
             #expect(try await send("/api/queue/\(c)/claim", "text/plain", origin: "https://evil.example", bearer: true).status == .ok)
             #expect(try await send("/api/queue/\(c)/verdict", "text/plain", bearer: true, body: verdict).status == .ok)
-            #expect(try fx.catalog.reviewItem(c)?.state == "closed")
+            await #expect(try fx.catalog.reviewItem(c)?.state == "closed")
         }
     }
 }

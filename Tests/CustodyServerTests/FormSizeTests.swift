@@ -15,8 +15,8 @@ import Testing
     @Test func anOversizedFormIsA413PageInTheReadersLanguageAndJSONA413Error() async throws {
         let fx = try await ServerFixture()
         defer { fx.cleanUp() }
-        let id = try #require(try fx.catalog.queue(state: "open", limit: 1, offset: 0).items.first?.id)
-        _ = try fx.catalog.claim(id, by: "rita", lease: 600)
+        let id = try await #require(try fx.catalog.queue(state: "open", limit: 1, offset: 0).items.first?.id)
+        _ = try await fx.catalog.claim(id, by: "rita", lease: 600)
         try await fx.application.test(.router) { client async throws in
             let page = try await client.execute(uri: "/queue", method: .get, headers: HostileInput.cookie(fx, "rita"))
             let token = try #require(HostileInput.csrf(in: page.text))
@@ -31,13 +31,13 @@ import Testing
                 #expect(r.text.contains(words), "\(lang): \(r.text.prefix(300))")
                 #expect(r.text.contains("lang=\"\(lang == "zh" ? "zh-CN" : "en")\""))
             }
-            #expect(try fx.catalog.reviewItem(id)?.state == "claimed")
+            await #expect(try fx.catalog.reviewItem(id)?.state == "claimed")
             // The JSON API answers a JSON 413.
             let json = try await client.execute(uri: "/api/queue/\(id)/verdict", method: .post, headers: fx.headers("rita"),
                                                 body: jsonBody(["verdict": "compliant", "note": note]))
             #expect(json.status == .contentTooLarge)
             #expect((json.json["error"] as? String)?.contains("larger than") == true)
-            #expect(try fx.catalog.reviewItem(id)?.state == "claimed")
+            await #expect(try fx.catalog.reviewItem(id)?.state == "claimed")
         }
     }
 }

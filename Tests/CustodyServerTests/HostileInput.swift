@@ -24,8 +24,8 @@ enum HostileInput {
 
     static func field(_ name: String) -> HTTPField.Name { HTTPField.Name(name)! }
 
-    static func auditFigures(_ fx: ServerFixture) throws -> (count: Int, bytes: Int) {
-        let entries = try fx.catalog.auditEntries()
+    static func auditFigures(_ fx: ServerFixture) async throws -> (count: Int, bytes: Int) {
+        let entries = try await fx.catalog.auditEntries()
         return (entries.count, entries.reduce(0) { $0 + $1.actor.utf8.count + $1.subject.utf8.count + $1.detail.utf8.count })
     }
 

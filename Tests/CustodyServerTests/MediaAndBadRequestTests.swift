@@ -11,8 +11,8 @@ import Testing
     @Test func rangesSuffixesAndUnsatisfiableRequests() async throws {
         let fx = try await ServerFixture()
         defer { fx.cleanUp() }
-        let sha = try fx.clip(of: "012345")
-        let evidence = try #require(try fx.catalog.evidence(sha256: sha))
+        let sha = try await fx.clip(of: "012345")
+        let evidence = try await #require(try fx.catalog.evidence(sha256: sha))
         let bytes = try Data(contentsOf: fx.folder.root.appendingPathComponent(evidence.storedPath))
         let size = bytes.count
         try await fx.application.test(.router) { client async throws in
@@ -70,8 +70,8 @@ import Testing
     @Test func malformedUnknownClosedAndOversizedRequestsChangeNothing() async throws {
         let fx = try await ServerFixture()
         defer { fx.cleanUp() }
-        let id = try #require(try fx.catalog.queue(state: "open", limit: 1, offset: 0).items.first?.id)
-        let auditBefore = try fx.catalog.auditEntries().count
+        let id = try await #require(try fx.catalog.queue(state: "open", limit: 1, offset: 0).items.first?.id)
+        let auditBefore = try await fx.catalog.auditEntries().count
         try await fx.application.test(.router) { client async throws in
             let rita = fx.headers("rita")
             func check(_ r: TestResponse, _ status: HTTPResponse.Status, _ label: String) {
@@ -97,13 +97,13 @@ import Testing
             let huge = jsonBody(["verdict": "violation", "note": String(repeating: "x", count: 10_000)])
             check(try await client.execute(uri: "/api/queue/\(id)/verdict", method: .post, headers: rita, body: huge), .contentTooLarge, "oversized")
             // The item is still claimed and unjudged; a closed one refuses a claim.
-            let item = try #require(try fx.catalog.reviewItem(id))
+            let item = try await #require(try fx.catalog.reviewItem(id))
             #expect(item.state == "claimed" && item.verdict == nil)
-            _ = try fx.catalog.recordVerdict(id, by: "rita", verdict: "compliant", checklist: [], note: nil)
+            _ = try await fx.catalog.recordVerdict(id, by: "rita", verdict: "compliant", checklist: [], note: nil)
             check(try await client.execute(uri: "/api/queue/\(id)/claim", method: .post, headers: fx.headers("remy")), .conflict, "closed item")
         }
         // Only the claim and the final verdict were recorded.
-        let actions = try fx.catalog.auditEntries().dropFirst(auditBefore).map(\.action)
+        let actions = try await fx.catalog.auditEntries().dropFirst(auditBefore).map(\.action)
         #expect(actions == ["claimed", "verdict"])
     }
 }

@@ -93,7 +93,7 @@ import Testing
     @Test func formsNeedTheSessionsCSRFTokenAndRecordAVerdict() async throws {
         let fx = try await ServerFixture()
         defer { fx.cleanUp() }
-        let id = try #require(try fx.catalog.queue(state: "open", limit: 1, offset: 0).items.first?.id)
+        let id = try await #require(try fx.catalog.queue(state: "open", limit: 1, offset: 0).items.first?.id)
         try await fx.application.test(.router) { client async throws in
             var headers = cookie(fx, "rita")
             headers[.contentType] = "application/x-www-form-urlencoded"
@@ -104,7 +104,7 @@ import Testing
             let remysToken = try #require(csrf(in: remysPage.text))
             let foreign = try await client.execute(uri: "/queue/\(id)/claim", method: .post, headers: headers, body: ByteBuffer(string: "_csrf=\(remysToken)"))
             #expect(foreign.status == .forbidden)
-            #expect(try fx.catalog.reviewItem(id)?.state == "open")
+            await #expect(try fx.catalog.reviewItem(id)?.state == "open")
 
             let page = try await client.execute(uri: "/queue", method: .get, headers: cookie(fx, "rita"))
             let token = try #require(csrf(in: page.text))
@@ -114,7 +114,7 @@ import Testing
                 uri: "/queue/\(id)/verdict", method: .post, headers: headers,
                 body: ByteBuffer(string: "_csrf=\(token)&verdict=violation&checklist=late_activation&checklist=not_identified&note=%E6%9C%AA%E4%BA%AE%E6%98%8E%E8%BA%AB%E4%BB%BD"))
             #expect(verdict.status == .seeOther)
-            let item = try #require(try fx.catalog.reviewItem(id))
+            let item = try await #require(try fx.catalog.reviewItem(id))
             #expect(item.state == "closed")
             #expect(item.verdict == "violation")
             #expect(item.checklist == ["late_activation", "not_identified"])

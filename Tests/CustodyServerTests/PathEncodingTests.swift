@@ -15,7 +15,7 @@ import Testing
     static let oddIncidents = ["警2024001", "A 17", "B/2024/9", "50%#?x"]
 
     /// Incidents with awkward ids, each with an officer who has no clip: each gets a queue item.
-    static func addOddIncidents(_ fx: ServerFixture) throws {
+    static func addOddIncidents(_ fx: ServerFixture) async throws {
         var csv = "incident_id,officer_id,received_at,dispatched_at,arrived_at,cleared_at,category,priority,station,location\n"
         for (n, id) in oddIncidents.enumerated() {
             let quoted = "\"" + id.replacingOccurrences(of: "\"", with: "\"\"") + "\""
@@ -23,10 +23,10 @@ import Testing
         }
         let file = fx.root.appendingPathComponent("odd.csv")
         try Data(csv.utf8).write(to: file)
-        let result = DispatchImport.run(path: file.path, catalog: fx.catalog, zone: TimeZone(identifier: "Asia/Shanghai")!)
+        let result = await DispatchImport.run(path: file.path, catalog: fx.catalog, zone: TimeZone(identifier: "Asia/Shanghai")!)
         #expect(result.officers.count == oddIncidents.count, "\(result.report)")
-        try fx.catalog.relink(officers: nil, policy: CustodyConfiguration().policy, actor: "test")
-        try fx.catalog.refreshQueue(sampleShare: 0.5, seed: "test")
+        try await fx.catalog.relink(officers: nil, policy: CustodyConfiguration().policy, actor: "test")
+        try await fx.catalog.refreshQueue(sampleShare: 0.5, seed: "test")
     }
 
     static func unescapeHTML(_ s: String) -> String {
@@ -63,7 +63,7 @@ import Testing
     @Test func incidentsWithSpacesChineseAndSlashesOpenFromTheQueueAndTheAPI() async throws {
         let fx = try await ServerFixture()
         defer { fx.cleanUp() }
-        try Self.addOddIncidents(fx)
+        try await Self.addOddIncidents(fx)
         try await fx.application.test(.router) { client async throws in
             let queue = try await client.execute(uri: "/queue?state=all", method: .get, headers: HostileInput.cookie(fx, "rita"))
             #expect(queue.status == .ok)
@@ -87,7 +87,7 @@ import Testing
             }
             // A claim through the page form sends the reviewer back to the incident page.
             let id = Self.oddIncidents[0]
-            let item = try #require(try fx.catalog.queue(state: "open", limit: 500, offset: 0).items.first { $0.incidentID == id })
+            let item = try await #require(try fx.catalog.queue(state: "open", limit: 500, offset: 0).items.first { $0.incidentID == id })
             var headers = HostileInput.cookie(fx, "rita")
             headers[.contentType] = "application/x-www-form-urlencoded"
             let token = try #require(HostileInput.csrf(in: queue.text))

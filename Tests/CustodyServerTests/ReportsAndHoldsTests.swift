@@ -19,8 +19,8 @@ import Testing
     }
 
     /// What `custody audit --day 2024-02-14` leaves in DATA/reports.
-    func writeStoredReport(_ fx: ServerFixture) throws -> PeriodReport {
-        let report = try fx.catalog.periodReport(try #require(ReportPeriod("2024-02-14")), zone: fx.server.config.timeZone)
+    func writeStoredReport(_ fx: ServerFixture) async throws -> PeriodReport {
+        let report = try await fx.catalog.periodReport(try #require(ReportPeriod("2024-02-14")), zone: fx.server.config.timeZone)
         try DurableFile.write(Data(report.jsonText.utf8), to: fx.folder.reports.appendingPathComponent("daily-2024-02-14.json"))
         try DurableFile.write(Data(report.csvText.utf8), to: fx.folder.reports.appendingPathComponent("daily-2024-02-14.csv"))
         try DurableFile.write(Data(report.htmlDocument(.zh).utf8), to: fx.folder.reports.appendingPathComponent("daily-2024-02-14.zh.html"))
@@ -30,7 +30,7 @@ import Testing
     @Test func theReportPageShowsTheLatestAuditedDayWithItsFiles() async throws {
         let fx = try await ServerFixture()
         defer { fx.cleanUp() }
-        let report = try writeStoredReport(fx)
+        let report = try await writeStoredReport(fx)
         #expect(report.total.current.callsJudged == 12)  // the samples' 13 judged calls, one on the 13th
         try await fx.application.test(.router) { client async throws in
             let zh = try await client.execute(uri: "/reports", method: .get, headers: cookie(fx, "sam"))
@@ -68,7 +68,7 @@ import Testing
     @Test func supervisorsPlaceAndReleaseHoldsAndAuditorsReadThem() async throws {
         let fx = try await ServerFixture()
         defer { fx.cleanUp() }
-        let clip = try fx.clip(of: "012345")
+        let clip = try await fx.clip(of: "012345")
         try await fx.application.test(.router) { client async throws in
             let placed = try await client.execute(uri: "/api/holds", method: .post, headers: fx.headers("sam"),
                                                   body: jsonBody(["kind": "case_evidence", "incident_id": "110-20240214-0008", "reason": "案件 2024-31"]))
@@ -103,16 +103,16 @@ import Testing
             let all = try await client.execute(uri: "/api/holds?all=1", method: .get, headers: fx.headers("sam"))
             #expect((all.json["holds"] as? [[String: Any]])?.count == 2)
         }
-        let actions = try fx.catalog.auditEntries().filter { $0.action.hasPrefix("hold-") }.map { "\($0.actor) \($0.action)" }
+        let actions = try await fx.catalog.auditEntries().filter { $0.action.hasPrefix("hold-") }.map { "\($0.actor) \($0.action)" }
         #expect(actions == ["sam hold-placed", "sam hold-placed", "sam hold-released"])
     }
 
     @Test func aPurgedClipsMediaIsGoneButItsRecordRemains() async throws {
         let fx = try await ServerFixture()
         defer { fx.cleanUp() }
-        let clip = try fx.clip(of: "023456")
+        let clip = try await fx.clip(of: "023456")
         let far = Date(timeIntervalSince1970: 1_900_000_000)
-        let tombstone = try #require(try fx.catalog.recordPurge(sha256: clip, policy: RetentionPolicy(), reference: far, by: "audit", context: "test"))
+        let tombstone = try await #require(try fx.catalog.recordPurge(sha256: clip, policy: RetentionPolicy(), reference: far, by: "audit", context: "test"))
         try DurableFile.remove(fx.folder.root.appendingPathComponent(tombstone.storedPath))
         try await fx.application.test(.router) { client async throws in
             let media = try await client.execute(uri: "/api/clips/\(clip)/media", method: .get, headers: fx.headers("rita"))

@@ -68,18 +68,18 @@ import Testing
                 .map { "\($0["actor"]!) \($0["action"]!)" }
             #expect(actions == ["rita claimed", "rita verdict", "sam reopened", "sam reassigned"])
         }
-        #expect(try fx.catalog.verifyAuditChain().isEmpty)
+        await #expect(try fx.catalog.verifyAuditChain().isEmpty)
     }
 
     @Test func anExpiredLeaseReopensTheItem() async throws {
         let fx = try await ServerFixture()
         defer { fx.cleanUp() }
-        let id = try #require(try fx.catalog.queue(state: "open", limit: 1, offset: 0).items.first?.id)
-        _ = try fx.catalog.claim(id, by: "rita", lease: 60, now: Date(timeIntervalSinceNow: -3600))
-        let item = try #require(try fx.catalog.reviewItem(id))
+        let id = try await #require(try fx.catalog.queue(state: "open", limit: 1, offset: 0).items.first?.id)
+        _ = try await fx.catalog.claim(id, by: "rita", lease: 60, now: Date(timeIntervalSinceNow: -3600))
+        let item = try await #require(try fx.catalog.reviewItem(id))
         #expect(item.state == "open")
         #expect(item.claimedBy == nil)
-        #expect(try fx.catalog.claim(id, by: "remy", lease: 60).claimedBy == "remy")
+        await #expect(try fx.catalog.claim(id, by: "remy", lease: 60).claimedBy == "remy")
     }
 
     @Test func badPasswordsAreRefusedAndThrottled() async throws {
@@ -132,10 +132,10 @@ import Testing
             _ = try await client.execute(uri: "/api/queue/\(id)/claim", method: .post, headers: fx.headers("rita"))
             #expect(try await first()["id"] as? Int != id)
             // … and straight in the catalog, as `custody audit` or another server would.
-            _ = try fx.catalog.release(Int64(id), by: "rita", asSupervisor: false)
+            _ = try await fx.catalog.release(Int64(id), by: "rita", asSupervisor: false)
             #expect(try await first()["id"] as? Int == id)
             // A lapsed lease reopens the item in the list too.
-            _ = try fx.catalog.claim(Int64(id), by: "remy", lease: 0.5)
+            _ = try await fx.catalog.claim(Int64(id), by: "remy", lease: 0.5)
             #expect(try await first()["id"] as? Int != id)
             try await Task.sleep(nanoseconds: 700_000_000)
             #expect(try await first()["id"] as? Int == id)

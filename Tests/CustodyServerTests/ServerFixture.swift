@@ -41,19 +41,19 @@ struct ServerFixture {
             inspector: ClipInspector(naming: try FileNameConvention(timeZone: config.timeZone)), logger: Logger(label: "test"))
         let received = Timestamp.parse("2024-02-14T12:00:00Z", zone: config.timeZone)
         for file in SourceWalker.expand([RawPath(TestEnvironment.footage.path)]).files {
-            _ = ingestor.ingest(IngestRequest(source: file, receivedAt: received))
+            _ = await ingestor.ingest(IngestRequest(source: file, receivedAt: received))
         }
-        _ = DispatchImport.run(path: TestEnvironment.samples.appendingPathComponent("dispatch.csv").path, catalog: catalog, zone: config.timeZone)
-        try catalog.relink(officers: nil, policy: config.policy, actor: "test")
-        try catalog.refreshQueue(sampleShare: 0.5, seed: "test")
+        _ = await DispatchImport.run(path: TestEnvironment.samples.appendingPathComponent("dispatch.csv").path, catalog: catalog, zone: config.timeZone)
+        try await catalog.relink(officers: nil, policy: config.policy, actor: "test")
+        try await catalog.refreshQueue(sampleShare: 0.5, seed: "test")
         var settings = ServerSettings()
         settings.maxJSONBody = 4096
         tune(&settings)
         server = CustodyServer(folder: folder, catalog: catalog, config: config, settings: settings)
         let hash = await Passwords.hash(Self.password, cost: 4)
         for (name, role, officer) in Self.accounts {
-            let user = try catalog.addUser(name: name, role: role, officerID: officer, passwordHash: hash)
-            tokens[name] = try catalog.issueToken(for: user, kind: "test", lifetime: 3600)
+            let user = try await catalog.addUser(name: name, role: role, officerID: officer, passwordHash: hash)
+            tokens[name] = try await catalog.issueToken(for: user, kind: "test", lifetime: 3600)
         }
     }
 
@@ -70,8 +70,8 @@ struct ServerFixture {
     }
 
     /// A stored clip of officer 012345 (olga), and one of 023456 (oscar).
-    func clip(of officer: String) throws -> String {
-        try catalog.allEvidence().first { $0.officerID == officer && $0.location == .vault }!.sha256
+    func clip(of officer: String) async throws -> String {
+        try await catalog.allEvidence().first { $0.officerID == officer && $0.location == .vault }!.sha256
     }
 }
 

@@ -16,7 +16,7 @@ import Testing
         // Bodies of 64 KB, as `custody serve` takes by default: a 60 KB name fits.
         let fx = try await ServerFixture(tune: { $0.maxJSONBody = 64 * 1024 })
         defer { fx.cleanUp() }
-        let before = try HostileInput.auditFigures(fx)
+        let before = try await HostileInput.auditFigures(fx)
         try await fx.application.test(.router) { client async throws in
             var headers = HTTPFields()
             headers[.contentType] = "application/x-www-form-urlencoded"
@@ -46,19 +46,19 @@ import Testing
             #expect(json.headers[.retryAfter] != nil)
             #expect((json.json["error"] as? String)?.contains("from unknown") == true)
         }
-        let after = try HostileInput.auditFigures(fx)
+        let after = try await HostileInput.auditFigures(fx)
         #expect(after.count - before.count <= 3, "\(after.count - before.count) audit entries for 500 failures")
         #expect(after.bytes - before.bytes < 4096, "\(after.bytes - before.bytes) audit bytes for 500 failures")
-        let first = try #require(try fx.catalog.auditEntries().first { $0.action == "sign-in-failed" })
+        let first = try await #require(try fx.catalog.auditEntries().first { $0.action == "sign-in-failed" })
         #expect(first.actor.count == 64)
         #expect(first.detail.contains("\"name_cut\":true"))
-        #expect(try fx.catalog.verifyAuditChain().isEmpty)
+        await #expect(try fx.catalog.verifyAuditChain().isEmpty)
     }
 
     @Test func aBurstOfFailuresIsOneEntryThenOneSummaryOnTheNextSuccess() async throws {
         let fx = try await ServerFixture()
         defer { fx.cleanUp() }
-        let before = try fx.catalog.auditEntries().count
+        let before = try await fx.catalog.auditEntries().count
         try await fx.application.test(.router) { client async throws in
             for i in 0..<10 {
                 let r = try await client.execute(uri: "/api/session", method: .post, body: jsonBody(["username": "guess\(i)", "password": "x"]))
@@ -67,7 +67,7 @@ import Testing
             let ok = try await client.execute(uri: "/api/session", method: .post, body: jsonBody(["username": "rita", "password": ServerFixture.password]))
             #expect(ok.status == .ok)
         }
-        let added = Array(try fx.catalog.auditEntries().dropFirst(before))
+        let added = await Array(try fx.catalog.auditEntries().dropFirst(before))
         #expect(added.map(\.action) == ["sign-in-failed", "sign-in-failures", "signed-in"], "\(added.map(\.action))")
         #expect(added.first?.actor == "guess0")
         let summary = try #require(added.first { $0.action == "sign-in-failures" })

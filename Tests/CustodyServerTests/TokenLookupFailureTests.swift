@@ -15,7 +15,7 @@ import Testing
         let fx = try await ServerFixture()
         defer { fx.cleanUp() }
         // The look-up fails (here: its table is gone), as a catalog that cannot be read would.
-        try fx.catalog.executeForTesting("ALTER TABLE sessions RENAME TO sessions_away")
+        try await fx.catalog.executeForTesting("ALTER TABLE sessions RENAME TO sessions_away")
         try await fx.application.test(.router) { client async throws in
             for path in ["/api/queue", "/api/findings"] {
                 let r = try await client.execute(uri: path, method: .get, headers: fx.headers("rita"))
@@ -40,7 +40,7 @@ import Testing
             #expect(anonymous.status == .unauthorized)
         }
         // Once the catalog reads again, the same token works.
-        try fx.catalog.executeForTesting("ALTER TABLE sessions_away RENAME TO sessions")
+        try await fx.catalog.executeForTesting("ALTER TABLE sessions_away RENAME TO sessions")
         try await fx.application.test(.router) { client async throws in
             let r = try await client.execute(uri: "/api/queue", method: .get, headers: fx.headers("rita"))
             #expect(r.status == .ok)

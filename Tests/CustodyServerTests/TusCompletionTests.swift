@@ -25,17 +25,17 @@ import Testing
             #expect(done.status == .noContent)
             let sha = try #require(done.headers[HostileInput.field("Custody-SHA256")])
             let id = String(location.split(separator: "/").last!)
-            let stored = try #require(try fx.catalog.upload(id: id))
+            let stored = try await #require(try fx.catalog.upload(id: id))
 
             let more = try await client.execute(uri: location, method: .patch, headers: HostileInput.tus(fx, "dock", octets.merging(["Upload-Offset": String(bytes.count)]) { $1 }),
                                                 body: ByteBuffer(string: "extra bytes"))
             #expect(more.status == .contentTooLarge)
             #expect(more.headers[HostileInput.field("Upload-Offset")] == String(bytes.count))
             #expect(more.headers[HostileInput.field("Tus-Resumable")] == "1.0.0")
-            let after = try #require(try fx.catalog.upload(id: id))
+            let after = try await #require(try fx.catalog.upload(id: id))
             #expect(after.offset == stored.offset)
             #expect(after.sha256 == sha)
-            let evidence = try #require(try fx.catalog.evidence(sha256: sha))
+            let evidence = try await #require(try fx.catalog.evidence(sha256: sha))
             let size = try FileManager.default.attributesOfItem(atPath: fx.folder.root.appendingPathComponent(evidence.storedPath).path)[.size] as? NSNumber
             #expect(size?.intValue == bytes.count)
             // An empty PATCH at the end is still answered as before.

@@ -113,22 +113,22 @@ import Testing
             #expect(done.headers[Self.field("Custody-Status")] == "ingested")
 
             // Stored once, as olga's, under its original name, and nothing left behind.
-            let evidence = try #require(try fx.catalog.evidence(sha256: Self.sha256(bytes)))
+            let evidence = try await #require(try fx.catalog.evidence(sha256: Self.sha256(bytes)))
             #expect(evidence.officerID == "012345")
             #expect(evidence.location == .vault)
-            let receipts = try fx.catalog.receipts(sha256: evidence.sha256)
+            let receipts = try await fx.catalog.receipts(sha256: evidence.sha256)
             #expect(receipts.count == 1)
             #expect(receipts.first?.method == "upload")
             #expect(receipts.first?.handedInBy == "olga")
             #expect(receipts.first?.originalName == name)
             #expect(TestEnvironment.files(in: fx.folder.uploads).isEmpty)
-            #expect(try fx.catalog.auditEntries().contains { $0.action == "upload-created" && $0.subject == id && $0.actor == "olga" })
+            await #expect(try fx.catalog.auditEntries().contains { $0.action == "upload-created" && $0.subject == id && $0.actor == "olga" })
 
             // A repeated last PATCH (the client lost the answer) is answered, not refused.
             let again = try await Self.patch(client, fx, "olga", location, offset: bytes.count, Data())
             #expect(again.status == .noContent)
             #expect(again.headers[Self.field("Custody-SHA256")] == Self.sha256(bytes))
-            #expect(try fx.catalog.receipts(sha256: evidence.sha256).count == 1)
+            await #expect(try fx.catalog.receipts(sha256: evidence.sha256).count == 1)
 
             let list = try await client.execute(uri: "/api/uploads", method: .get, headers: fx.headers("olga"))
             let uploads = try #require(list.json["uploads"] as? [[String: Any]])
@@ -222,11 +222,11 @@ import Testing
             let location = try #require(created.headers[.location])
             let done = try await Self.patch(client, fx, "dock", location, offset: 0, bytes)
             #expect(done.headers[Self.field("Custody-Status")] == "ingested")
-            let evidence = try #require(try fx.catalog.evidence(sha256: Self.sha256(bytes)))
+            let evidence = try await #require(try fx.catalog.evidence(sha256: Self.sha256(bytes)))
             #expect(evidence.officerID == "023456")
             #expect(evidence.attribution == "ingest")
             #expect(evidence.probe.deviceID == "DOCK-CAM-9")
-            #expect(try fx.catalog.receipts(sha256: evidence.sha256).first?.handedInBy == "dock")
+            await #expect(try fx.catalog.receipts(sha256: evidence.sha256).first?.handedInBy == "dock")
         }
     }
 
@@ -237,7 +237,7 @@ import Testing
             let response = try await client.execute(uri: "/api/uploads", method: .post, headers: Self.tus(fx, "olga", ["Upload-Length": "100"]))
             #expect(response.status.code == 507)
             #expect((response.json["error"] as? String)?.contains("disk") == true)
-            #expect(try fx.catalog.uploads(userID: 6).isEmpty)
+            await #expect(try fx.catalog.uploads(userID: 6).isEmpty)
         }
     }
 
@@ -251,7 +251,7 @@ import Testing
                 locations.append(try #require(r.headers[.location]))
             }
             // One upload is receiving (its writer is open): the other waits its turn.
-            let busy = try #require(try fx.catalog.upload(id: String(locations[0].split(separator: "/").last!)))
+            let busy = try await #require(try fx.catalog.upload(id: String(locations[0].split(separator: "/").last!)))
             let writer = try fx.server.uploads.writer(for: busy)
             let refused = try await Self.patch(client, fx, "olga", locations[1], offset: 0, Data([1, 2]))
             #expect(refused.status == .serviceUnavailable)
@@ -280,19 +280,19 @@ import Testing
             #expect(try await client.execute(uri: cancelled, method: .head, headers: Self.tus(fx, "olga")).status == .notFound)
 
             let (stale, staleID) = try await start()
-            #expect(fx.server.uploads.expireStale(now: Date().addingTimeInterval(71 * 3600)) == 0)
-            #expect(fx.server.uploads.expireStale(now: Date().addingTimeInterval(73 * 3600)) == 1)
+            await #expect(fx.server.uploads.expireStale(now: Date().addingTimeInterval(71 * 3600)) == 0)
+            await #expect(fx.server.uploads.expireStale(now: Date().addingTimeInterval(73 * 3600)) == 1)
             #expect(!FileManager.default.fileExists(atPath: fx.server.uploads.path(staleID)))
             let gone = try await client.execute(uri: stale, method: .head, headers: Self.tus(fx, "olga"))
             #expect(gone.status == .gone)
 
-            let entries = try fx.catalog.auditEntries()
+            let entries = try await fx.catalog.auditEntries()
             let terminated = try #require(entries.first { $0.action == "upload-terminated" && $0.subject == cancelledID })
             #expect(terminated.actor == "olga")
             let expired = try #require(entries.first { $0.action == "upload-expired" && $0.subject == staleID })
             #expect(expired.detail.contains(#""received":40"#))
             #expect(expired.detail.contains("untouched for more than 72 hours"))
-            #expect(try fx.catalog.verifyAuditChain().isEmpty)
+            await #expect(try fx.catalog.verifyAuditChain().isEmpty)
         }
     }
 
@@ -313,36 +313,36 @@ import Testing
     @Test func completeUploadsLeftByACrashAreStoredOnceOnResume() async throws {
         let fx = try await ServerFixture()
         defer { fx.cleanUp() }
-        let olga = try #require(try fx.catalog.credentials(name: "olga")?.0)
+        let olga = try await #require(try fx.catalog.credentials(name: "olga")?.0)
         let spool = fx.server.uploads
-        func completeUpload(_ bytes: Data, name: String) throws -> UploadRecord {
-            let upload = try spool.create(user: olga, officer: "012345", device: nil, filename: name, metadata: "", length: Int64(bytes.count))
+        func completeUpload(_ bytes: Data, name: String) async throws -> UploadRecord {
+            let upload = try await spool.create(user: olga, officer: "012345", device: nil, filename: name, metadata: "", length: Int64(bytes.count))
             let writer = try spool.writer(for: upload)
             try bytes.withUnsafeBytes { try writer.write($0) }
-            _ = try writer.commit()
+            _ = try await writer.commit()
             writer.close()
-            return try #require(try fx.catalog.upload(id: upload.id))
+            return try await #require(try fx.catalog.upload(id: upload.id))
         }
         let dir = try TestEnvironment.temporaryFolder("resume")
         let clips = try Fixtures.distinctClips(Fixtures.readableClips.count + 2, in: dir).suffix(2).map { ($0, try Data(contentsOf: $0)) }
 
         // (a) The crash came before the ingest started.
-        let notStarted = try completeUpload(clips[0].1, name: clips[0].0.lastPathComponent)
+        let notStarted = try await completeUpload(clips[0].1, name: clips[0].0.lastPathComponent)
         #expect(notStarted.state == .complete)
         // (b) The crash came after the ingest stored it but before the upload was marked.
-        let stored = try completeUpload(clips[1].1, name: clips[1].0.lastPathComponent)
-        let result = spool.ingestor.ingest(IngestRequest(
+        let stored = try await completeUpload(clips[1].1, name: clips[1].0.lastPathComponent)
+        let result = await spool.ingestor.ingest(IngestRequest(
             source: RawPath(spool.path(stored.id)), officer: "012345", move: true, method: "upload", handedInBy: "olga",
             originalName: stored.filename))
         #expect(result.status == .ingested)
 
-        #expect(spool.resumeComplete() == 2)
-        #expect(spool.resumeComplete() == 0)
+        await #expect(spool.resumeComplete() == 2)
+        await #expect(spool.resumeComplete() == 0)
         for (upload, bytes) in [(notStarted, clips[0].1), (stored, clips[1].1)] {
-            let now = try #require(try fx.catalog.upload(id: upload.id))
+            let now = try await #require(try fx.catalog.upload(id: upload.id))
             #expect(now.state == .ingested)
             #expect(now.sha256 == Self.sha256(bytes))
-            #expect(try fx.catalog.receipts(sha256: Self.sha256(bytes)).count == 1)
+            await #expect(try fx.catalog.receipts(sha256: Self.sha256(bytes)).count == 1)
         }
     }
 }

@@ -15,7 +15,7 @@ extension CustodyServer {
             }
             let p = page(request, context)
             let zone = config.timeZone
-            let clips: [[String: Any]] = try await db { c in try c.clips(ofOfficer: user.officerID ?? "") }.map { c in
+            let clips: [[String: Any]] = try await db { c in try await c.clips(ofOfficer: user.officerID ?? "") }.map { c in
                 [
                     "sha": c.sha256, "name": c.originalName ?? String(c.sha256.prefix(12)),
                     "start": HTML.localTime(c.start?.timeIntervalSince1970, zone: zone),

@@ -11,8 +11,8 @@ extension CustodyServer {
         let state = q["state"].map(String.init).flatMap { ["open", "claimed", "closed", "all"].contains($0) ? $0 : nil } ?? "open"
         let pageNumber = max(1, q["page"].flatMap { Int($0) } ?? 1)
         let size = 50
-        let result = try await db { c in try c.queue(state: state == "all" ? nil : state, limit: size, offset: (pageNumber - 1) * size) }
-        let counts = try await db { c in try c.serverFigures() }.queue
+        let result = try await db { c in try await c.queue(state: state == "all" ? nil : state, limit: size, offset: (pageNumber - 1) * size) }
+        let counts = try await db { c in try await c.serverFigures() }.queue
         let tabs: [[String: Any]] = ["open", "claimed", "closed", "all"].map { key in
             ["key": key, "label": p.language[key], "active": key == state,
              "count": key == "all" ? counts.values.reduce(0, +) : counts[key] ?? 0]
@@ -96,7 +96,7 @@ extension CustodyServer {
              "start": HTML.clock(time(c["start"]) ?? 0, zone: zone), "length": HTML.duration(c["duration"]?.doubleValue ?? 0)]
         }
         let asked = request.uri.queryParameters["item"].flatMap { Int64($0) }
-        let itemID = if let asked { asked } else { try await db { c in try c.reviewItemID(incident: id, officer: nil) } }
+        let itemID = if let asked { asked } else { try await db { c in try await c.reviewItemID(incident: id, officer: nil) } }
         var values: [String: Any] = [
             "incident_id": id, "officers": officers, "clips": clipCards, "zone": zone.identifier,
             "review": try await reviewPanel(itemID, p, user),
@@ -106,14 +106,14 @@ extension CustodyServer {
     }
 
     func clipPage(_ request: Request, _ p: Page, _ user: User, _ evidence: EvidenceRecord) async throws -> Response {
-        let detail = try await db { c in try c.clipDetail(evidence) }
+        let detail = try await db { c in try await c.clipDetail(evidence) }
         let zone = config.timeZone
         let receipts: [[String: Any]] = (detail["receipts"]?.arrayValue ?? []).map { r in
             ["received": HTML.localTime(r["received_at"]?.stringValue.flatMap { Timestamp.parse($0, zone: zone) }?.timeIntervalSince1970, zone: zone),
              "name": r["original_name"]?.stringValue ?? "", "method": r["method"]?.stringValue ?? ""]
         }
         let asked = request.uri.queryParameters["item"].flatMap { Int64($0) }
-        let itemID = if let asked { asked } else { try await db { c in try c.reviewItemID(clip: evidence.sha256) } }
+        let itemID = if let asked { asked } else { try await db { c in try await c.reviewItemID(clip: evidence.sha256) } }
         let review = Access.read.contains(user.role) ? try await reviewPanel(itemID, p, user) : ""
         let values: [String: Any] = [
             "sha": evidence.sha256, "sha_short": String(evidence.sha256.prefix(16)), "officer": evidence.officerID ?? "—",
@@ -128,7 +128,7 @@ extension CustodyServer {
     /// The review box: claim, the verdict form for the holder, or the recorded verdict.
     func reviewPanel(_ id: Int64?, _ p: Page, _ user: User) async throws -> String {
         var values: [String: Any] = ["t": p.language.strings, "csrf": csrf(for: p.sessionToken)]
-        guard let id, let item = try await db({ c in try c.reviewItem(id) }) else {
+        guard let id, let item = try await db({ c in try await c.reviewItem(id) }) else {
             values["no_item"] = true
             return Self.library.render(values, withTemplate: "review") ?? ""
         }

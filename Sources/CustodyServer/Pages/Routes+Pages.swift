@@ -164,7 +164,7 @@ extension CustodyServer {
             guard let user = try await signIn(name: name, password: password, address: address) else {
                 return render("login", ["next": next, "flash": p.language["bad_login"]], page: p, title: p.language["sign_in"], status: .unauthorized)
             }
-            let token = try await db { c in try c.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime) }
+            let token = try await db { c in try await c.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime) }
             // Officers land on their own footage unless they asked for a page.
             return Self.redirect(user.role == .officer && next == "/queue" ? "/my" : next, cookies: [sessionCookie(token)])
         }
@@ -172,10 +172,10 @@ extension CustodyServer {
             let fields = try await formBody(request, context)
             try checkCSRF(request, fields)
             if let token = request.cookies[AuthMiddleware.cookieName]?.value {
-                try await db { c in try c.revokeToken(token) }
+                try await db { c in try await c.revokeToken(token) }
                 tokens.remove(token)
             }
-            if let user = context.user { try await db { c in try c.audit(actor: user.name, action: "signed-out", subject: "session") } }
+            if let user = context.user { try await db { c in try await c.audit(actor: user.name, action: "signed-out", subject: "session") } }
             return Self.redirect("/login", cookies: ["\(AuthMiddleware.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"])
         }
         router.get("/lang/{lang}") { request, context in
@@ -187,10 +187,10 @@ extension CustodyServer {
             // `custody demo` only: one-click sign-in for the demo accounts (used by tools/ui-check).
             router.get("/demo-login") { request, _ in
                 let q = request.uri.queryParameters
-                guard let name = q["user"].map(String.init), let user = try await db({ c in try c.credentials(name: name) })?.0 else {
+                guard let name = q["user"].map(String.init), let user = try await db({ c in try await c.credentials(name: name) })?.0 else {
                     throw APIError(.notFound, "No demo account by that name.")
                 }
-                let token = try await db { c in try c.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime) }
+                let token = try await db { c in try await c.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime) }
                 var cookies = [sessionCookie(token)]
                 if let lang = q["lang"].flatMap({ Language(rawValue: String($0)) }) {
                     cookies.append("custody_lang=\(lang.rawValue); Path=/; SameSite=Lax; Max-Age=31536000")
@@ -209,10 +209,10 @@ extension CustodyServer {
             let user: User
             switch pageUser(request, context, Access.read) { case .user(let u): user = u; case .response(let r): return r }
             let p = page(request, context)
-            guard let id = try context.path("incident_id"), let detail = try await db({ c in try c.incidentDetail(id) }) else {
+            guard let id = try context.path("incident_id"), let detail = try await db({ c in try await c.incidentDetail(id) }) else {
                 return render("message", ["heading": "404", "text": p.language["not_found"]], page: p, title: "404", status: .notFound)
             }
-            try await db { c in try c.audit(actor: user.name, action: "viewed", subject: "incident:\(id)") }
+            try await db { c in try await c.audit(actor: user.name, action: "viewed", subject: "incident:\(id)") }
             return try await incidentPage(request, p, user, id, detail)
         }
         router.get("/clips/{sha256}") { request, context in
@@ -222,7 +222,7 @@ extension CustodyServer {
             do { (user, evidence) = try await clipFor(context) } catch let error as APIError {
                 return render("message", ["heading": "\(error.status.code)", "text": error.message], page: p, title: "\(error.status.code)", status: error.status)
             }
-            try await db { c in try c.audit(actor: user.name, action: "viewed", subject: evidence.sha256) }
+            try await db { c in try await c.audit(actor: user.name, action: "viewed", subject: evidence.sha256) }
             return try await clipPage(request, p, user, evidence)
         }
         for action in ["claim", "release", "verdict", "reopen"] {
@@ -234,12 +234,12 @@ extension CustodyServer {
                 try checkCSRF(request, fields)
                 let id = try itemID(context)
                 switch action {
-                case "claim": _ = try await db { c in try c.claim(id, by: user.name, lease: settings.lease) }
-                case "release": _ = try await db { c in try c.release(id, by: user.name, asSupervisor: user.role == .supervisor) }
-                case "reopen": _ = try await db { c in try c.reopen(id, by: user.name) }
+                case "claim": _ = try await db { c in try await c.claim(id, by: user.name, lease: settings.lease) }
+                case "release": _ = try await db { c in try await c.release(id, by: user.name, asSupervisor: user.role == .supervisor) }
+                case "reopen": _ = try await db { c in try await c.reopen(id, by: user.name) }
                 default:
                     let note = fields["note"]?.first.flatMap { $0.isEmpty ? nil : $0 }
-                    _ = try await db { c in try c.recordVerdict(id, by: user.name, verdict: fields["verdict"]?.first ?? "", checklist: fields["checklist"] ?? [], note: note) }
+                    _ = try await db { c in try await c.recordVerdict(id, by: user.name, verdict: fields["verdict"]?.first ?? "", checklist: fields["checklist"] ?? [], note: note) }
                 }
                 return Self.redirect(try await itemPage(id))
             }
@@ -252,7 +252,7 @@ extension CustodyServer {
 
     /// Where an item is reviewed: its incident page, or its clip page.
     func itemPage(_ id: Int64) async throws -> String {
-        guard let item = try await db({ c in try c.reviewItem(id) }) else { return "/queue" }
+        guard let item = try await db({ c in try await c.reviewItem(id) }) else { return "/queue" }
         if let incident = item.incidentID { return Link.incident(incident, item: id) }
         if let sha = item.clipSHA256 { return Link.clip(sha, item: id) }
         return "/queue"
@@ -260,7 +260,7 @@ extension CustodyServer {
 
     /// Shared by the password API and the login form: nil on a wrong name or password.
     func signIn(name: String, password: String, address: String) async throws -> User? {
-        let found = try await db { c in try c.credentials(name: name) }
+        let found = try await db { c in try await c.credentials(name: name) }
         let hash = found?.1 ?? "$2b$04$abcdefghijklmnopqrstuu6aZ0Uq1wmPGYOkJ8QeSkX9tG5/5RJzu"
         let valid = await Passwords.verify(password, hash: hash)
         guard let (user, _) = found, valid, user.role != .station else {
@@ -268,7 +268,7 @@ extension CustodyServer {
             return nil
         }
         try await throttle.succeeded(name: name, address: address)
-        try await db { c in try c.audit(actor: user.name, action: "signed-in", subject: "session") }
+        try await db { c in try await c.audit(actor: user.name, action: "signed-in", subject: "session") }
         return user
     }
 }

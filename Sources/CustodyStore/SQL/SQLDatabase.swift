@@ -124,6 +124,10 @@ public struct SQLArguments: Sendable, ExpressibleByArrayLiteral {
         values = sequence.map(\.sqlValue)
     }
 
+    public init(_ values: [(any SQLBindable)?]) {
+        self.values = values.map { $0?.sqlValue ?? .null }
+    }
+
     public init(values: [SQLValue]) {
         self.values = values
     }
@@ -202,6 +206,11 @@ public struct SQLRow: Sendable {
 public enum SQLDialect: String, Sendable {
     case sqlite
     case postgres
+
+    /// The smaller of two values (SQLite's scalar `MIN(a, b)`; PostgreSQL's `LEAST`).
+    public var least: String { self == .sqlite ? "MIN" : "LEAST" }
+    /// The larger of two values.
+    public var greatest: String { self == .sqlite ? "MAX" : "GREATEST" }
 }
 
 /// One open transaction (or, for reads, one consistent snapshot). Not `Sendable`: it is only

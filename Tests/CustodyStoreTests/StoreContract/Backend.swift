@@ -34,12 +34,6 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     /// Runs `body` on a fresh catalog and removes the catalog afterwards (the catalog is kept
     /// alive until `body` returns).
-    func withCatalog<T>(_ body: (Catalog) throws -> T) throws -> T {
-        let (catalog, tearDown) = try make()
-        defer { tearDown() }
-        return try withExtendedLifetime(catalog) { try body(catalog) }
-    }
-
     func withCatalog<T>(_ body: (Catalog) async throws -> T) async throws -> T {
         let (catalog, tearDown) = try make()
         defer { tearDown() }
@@ -67,7 +61,7 @@ enum Given {
     static func clip(
         _ catalog: Catalog, _ n: Int, officer: String?, start: Date, duration: Double = 60, received: Date? = nil,
         device: String? = nil, location: EvidenceRecord.Location = .vault, attribution: String? = nil
-    ) throws -> String {
+    ) async throws -> String {
         let sha = sha(n)
         let probe = ProbeRecord(
             path: "clip-\(n).mp4", size: 1000 + Int64(n), sha256: sha, duration: duration, startTime: start, deviceID: device,
@@ -76,7 +70,7 @@ enum Given {
             sha256: sha, size: 1000 + Int64(n), ext: "mp4", location: location, storedPath: "\(location.rawValue)/\(n).mp4",
             quarantineReason: location == .quarantine ? "unreadable" : nil, probe: probe, storedAt: Date(),
             officerID: officer, attribution: attribution ?? (officer == nil ? nil : "file"))
-        try catalog.record(evidence: evidence, receipt: receipt(sha, n, received: received ?? start.addingTimeInterval(3600)), actor: "test")
+        try await catalog.record(evidence: evidence, receipt: receipt(sha, n, received: received ?? start.addingTimeInterval(3600)), actor: "test")
         return sha
     }
 
@@ -94,25 +88,25 @@ enum Given {
     }
 
     @discardableResult
-    static func dispatch(_ catalog: Catalog, _ rows: [DispatchRow], source: String = "cad.csv") throws -> Catalog.DispatchUpsert {
-        try catalog.upsertDispatch(rows.enumerated().map { (line: $0.offset + 2, row: $0.element) }, source: source, actor: "test")
+    static func dispatch(_ catalog: Catalog, _ rows: [DispatchRow], source: String = "cad.csv") async throws -> Catalog.DispatchUpsert {
+        try await catalog.upsertDispatch(rows.enumerated().map { (line: $0.offset + 2, row: $0.element) }, source: source, actor: "test")
     }
 
     /// A call no camera recorded, linked and queued: returns its open review item's id.
-    static func queuedItem(_ catalog: Catalog, incident: String = "I-1", officer: String = "A") throws -> Int64 {
-        try dispatch(catalog, [row(incident, officer, from: 0, to: 600)])
-        try catalog.relink(officers: nil, policy: Policy(), actor: "test")
-        try catalog.refreshQueue(sampleShare: 0)
-        return try #require(try catalog.reviewItemID(incident: incident, officer: officer))
+    static func queuedItem(_ catalog: Catalog, incident: String = "I-1", officer: String = "A") async throws -> Int64 {
+        try await dispatch(catalog, [row(incident, officer, from: 0, to: 600)])
+        try await catalog.relink(officers: nil, policy: Policy(), actor: "test")
+        try await catalog.refreshQueue(sampleShare: 0)
+        return try await #require(try catalog.reviewItemID(incident: incident, officer: officer))
     }
 
     @discardableResult
-    static func user(_ catalog: Catalog, _ name: String, _ role: Role, officer: String? = nil) throws -> User {
-        try catalog.addUser(name: name, role: role, officerID: officer, passwordHash: "$2b$12$hash-of-\(name)")
+    static func user(_ catalog: Catalog, _ name: String, _ role: Role, officer: String? = nil) async throws -> User {
+        try await catalog.addUser(name: name, role: role, officerID: officer, passwordHash: "$2b$12$hash-of-\(name)")
     }
 
     /// The audit actions so far, oldest first.
-    static func actions(_ catalog: Catalog) throws -> [String] {
-        try catalog.auditEntries().map(\.action)
+    static func actions(_ catalog: Catalog) async throws -> [String] {
+        try await catalog.auditEntries().map(\.action)
     }
 }

@@ -14,140 +14,141 @@ extension StoreContract {
         ]
 
         @Test(arguments: Backend.allCases)
-        func theSameDispatchRowsImportedTwiceChangeNothing(_ backend: Backend) throws {
-            try backend.withCatalog { c in
-                let first = try Given.dispatch(c, rows)
+        func theSameDispatchRowsImportedTwiceChangeNothing(_ backend: Backend) async throws {
+            try await backend.withCatalog { c in
+                let first = try await Given.dispatch(c, rows)
                 #expect(first.new == 3 && first.updated == 0 && first.unchanged == 0)
                 #expect(first.newIncidents == 2 && first.updatedIncidents == 0 && first.officers == ["A", "B"])
-                let headBefore = try c.chainHead()
-                let second = try Given.dispatch(c, rows)
+                let headBefore = try await c.chainHead()
+                let second = try await Given.dispatch(c, rows)
                 #expect(second.unchanged == 3 && second.new == 0 && second.updated == 0)
                 #expect(second.newIncidents == 0 && second.updatedIncidents == 0 && second.officers.isEmpty)
-                #expect(try c.dispatchRowCount() == 3)
-                #expect(try c.dispatchRows(incident: "I-1") == [rows[0], rows[1]])
+                await #expect(try c.dispatchRowCount() == 3)
+                await #expect(try c.dispatchRows(incident: "I-1") == [rows[0], rows[1]])
                 // Nothing changed, so nothing was audited.
-                #expect(try c.chainHead() == headBefore)
-                #expect(try Given.actions(c).filter { $0 == "dispatch-imported" }.count == 1)
+                await #expect(try c.chainHead() == headBefore)
+                await #expect(try Given.actions(c).filter { $0 == "dispatch-imported" }.count == 1)
             }
         }
 
         @Test(arguments: Backend.allCases)
-        func aChangedDispatchRowIsUpdatedInPlaceAndNamesItsOfficer(_ backend: Backend) throws {
-            try backend.withCatalog { c in
-                try Given.dispatch(c, rows)
+        func aChangedDispatchRowIsUpdatedInPlaceAndNamesItsOfficer(_ backend: Backend) async throws {
+            try await backend.withCatalog { c in
+                try await Given.dispatch(c, rows)
                 var changed = rows[1]
                 changed.clearedAt = Given.at(900)
                 let added = Given.row("I-2", "C", from: 3600, to: 4000)
-                let result = try Given.dispatch(c, [rows[0], changed, rows[2], added], source: "cad-2.csv")
+                let result = try await Given.dispatch(c, [rows[0], changed, rows[2], added], source: "cad-2.csv")
                 #expect(result.new == 1 && result.updated == 1 && result.unchanged == 2)
                 #expect(result.newIncidents == 0 && result.updatedIncidents == 2 && result.officers == ["B", "C"])
-                #expect(try c.dispatchRowCount() == 4)
-                #expect(try c.dispatchRows(incident: "I-1").map(\.clearedAt) == [Given.at(600), Given.at(900)])
-                let entry = try #require(try c.auditEntries().last)
+                await #expect(try c.dispatchRowCount() == 4)
+                await #expect(try c.dispatchRows(incident: "I-1").map(\.clearedAt) == [Given.at(600), Given.at(900)])
+                let entry = try await #require(try c.auditEntries().last)
                 #expect(entry.action == "dispatch-imported" && entry.subject == "cad-2.csv")
             }
         }
 
         @Test(arguments: Backend.allCases)
-        func theSameCheckoutsImportedTwiceChangeNothing(_ backend: Backend) throws {
-            try backend.withCatalog { c in
+        func theSameCheckoutsImportedTwiceChangeNothing(_ backend: Backend) async throws {
+            try await backend.withCatalog { c in
                 let log = [
                     DeviceCheckout(deviceID: "CAM-1", officerID: "A", checkedOutAt: Given.at(-3600), returnedAt: Given.at(7200)),
                     DeviceCheckout(deviceID: "CAM-2", officerID: "B", checkedOutAt: Given.at(-3600), returnedAt: nil),
                 ]
-                #expect(try c.upsertCheckouts(log, actor: "test", source: "log.csv") == (new: 2, updated: 0))
-                let head = try c.chainHead()
-                #expect(try c.upsertCheckouts(log, actor: "test", source: "log.csv") == (new: 0, updated: 0))
-                #expect(try c.chainHead() == head)
-                #expect(try c.officer(device: "CAM-1", at: Given.at(0)) == "A")
-                #expect(try c.officer(device: "CAM-2", at: Given.at(100 * Given.day)) == "B")
-                #expect(try c.officer(device: "CAM-1", at: Given.at(7201)) == nil)
-                #expect(try c.officer(device: "CAM-1", at: Given.at(-3601)) == nil)
-                #expect(try c.officer(device: "CAM-9", at: Given.at(0)) == nil)
+                await #expect(try c.upsertCheckouts(log, actor: "test", source: "log.csv") == (new: 2, updated: 0))
+                let head = try await c.chainHead()
+                await #expect(try c.upsertCheckouts(log, actor: "test", source: "log.csv") == (new: 0, updated: 0))
+                await #expect(try c.chainHead() == head)
+                await #expect(try c.officer(device: "CAM-1", at: Given.at(0)) == "A")
+                await #expect(try c.officer(device: "CAM-2", at: Given.at(100 * Given.day)) == "B")
+                await #expect(try c.officer(device: "CAM-1", at: Given.at(7201)) == nil)
+                await #expect(try c.officer(device: "CAM-1", at: Given.at(-3601)) == nil)
+                await #expect(try c.officer(device: "CAM-9", at: Given.at(0)) == nil)
 
                 // The camera came back earlier than first logged: one row updated, not added.
                 var corrected = log
                 corrected[0].returnedAt = Given.at(60)
-                #expect(try c.upsertCheckouts(corrected, actor: "test", source: "log-2.csv") == (new: 0, updated: 1))
-                #expect(try c.officer(device: "CAM-1", at: Given.at(120)) == nil)
-                #expect(try Given.actions(c).filter { $0 == "checkouts-imported" }.count == 2)
+                await #expect(try c.upsertCheckouts(corrected, actor: "test", source: "log-2.csv") == (new: 0, updated: 1))
+                await #expect(try c.officer(device: "CAM-1", at: Given.at(120)) == nil)
+                await #expect(try Given.actions(c).filter { $0 == "checkouts-imported" }.count == 2)
             }
         }
 
         @Test(arguments: Backend.allCases)
-        func reattributingByCheckoutTwiceChangesNothingTheSecondTime(_ backend: Backend) throws {
-            try backend.withCatalog { c in
-                let unattributed = try Given.clip(c, 1, officer: nil, start: Given.at(0), device: "CAM-1")
-                let named = try Given.clip(c, 2, officer: "Z", start: Given.at(0), device: "CAM-1", attribution: "ingest")
-                _ = try c.upsertCheckouts(
+        func reattributingByCheckoutTwiceChangesNothingTheSecondTime(_ backend: Backend) async throws {
+            try await backend.withCatalog { c in
+                let unattributed = try await Given.clip(c, 1, officer: nil, start: Given.at(0), device: "CAM-1")
+                let named = try await Given.clip(c, 2, officer: "Z", start: Given.at(0), device: "CAM-1", attribution: "ingest")
+                _ = try await c.upsertCheckouts(
                     [DeviceCheckout(deviceID: "CAM-1", officerID: "A", checkedOutAt: Given.at(-60), returnedAt: Given.at(3600))],
                     actor: "test", source: "log.csv")
-                let first = try c.reattributeByCheckout(devices: ["CAM-1"], actor: "test")
+                let first = try await c.reattributeByCheckout(devices: ["CAM-1"], actor: "test")
                 #expect(first.changed == 1 && first.officers == ["A"])
-                let clip = try #require(try c.evidence(sha256: unattributed))
+                let clip = try await #require(try c.evidence(sha256: unattributed))
                 #expect(clip.officerID == "A" && clip.attribution == "checkout")
                 // An officer named at ingest is never overridden by the log.
-                #expect(try c.evidence(sha256: named)?.officerID == "Z")
-                let second = try c.reattributeByCheckout(devices: ["CAM-1"], actor: "test")
+                await #expect(try c.evidence(sha256: named)?.officerID == "Z")
+                let second = try await c.reattributeByCheckout(devices: ["CAM-1"], actor: "test")
                 #expect(second.changed == 0 && second.officers.isEmpty)
 
                 // A corrected log moves the clip to the officer who really had the camera.
-                _ = try c.upsertCheckouts(
+                _ = try await c.upsertCheckouts(
                     [DeviceCheckout(deviceID: "CAM-1", officerID: "B", checkedOutAt: Given.at(-60), returnedAt: Given.at(3600))],
                     actor: "test", source: "log-2.csv")
-                let third = try c.reattributeByCheckout(devices: ["CAM-1"], actor: "test")
+                let third = try await c.reattributeByCheckout(devices: ["CAM-1"], actor: "test")
                 #expect(third.changed == 1 && third.officers == ["A", "B"])
-                #expect(try c.evidence(sha256: unattributed)?.officerID == "B")
+                await #expect(try c.evidence(sha256: unattributed)?.officerID == "B")
             }
         }
 
         @Test(arguments: Backend.allCases)
-        func theSameContentHandedInTwiceIsOneEvidenceRowAndTwoReceipts(_ backend: Backend) throws {
-            try backend.withCatalog { c in
-                let sha = try Given.clip(c, 1, officer: "A", start: Given.at(0))
-                let again = try #require(try c.evidence(sha256: sha))
+        func theSameContentHandedInTwiceIsOneEvidenceRowAndTwoReceipts(_ backend: Backend) async throws {
+            try await backend.withCatalog { c in
+                let sha = try await Given.clip(c, 1, officer: "A", start: Given.at(0))
+                let again = try await #require(try c.evidence(sha256: sha))
                 let receipt = Given.receipt(sha, 1, received: Given.at(7200), method: "watch", source: "/inbox/copy.mp4")
-                #expect(try c.record(evidence: again, receipt: receipt, actor: "watch") == .duplicate)
-                #expect(try c.evidenceCount() == 1 && c.receiptCount() == 2)
-                #expect(try c.receipts(sha256: sha).map(\.duplicate) == [false, true])
-                #expect(try c.receipts(sha256: sha).map(\.method) == ["ingest", "watch"])
-                #expect(try c.allEvidence().map(\.sha256) == [sha])
-                #expect(try Given.actions(c) == ["received", "received-duplicate"])
+                await #expect(try c.record(evidence: again, receipt: receipt, actor: "watch") == .duplicate)
+                #expect(try await c.evidenceCount() == 1)
+                #expect(try await c.receiptCount() == 2)
+                await #expect(try c.receipts(sha256: sha).map(\.duplicate) == [false, true])
+                await #expect(try c.receipts(sha256: sha).map(\.method) == ["ingest", "watch"])
+                await #expect(try c.allEvidence().map(\.sha256) == [sha])
+                await #expect(try Given.actions(c) == ["received", "received-duplicate"])
             }
         }
 
         @Test(arguments: Backend.allCases)
-        func aQuarantinedHandInIsStoredAsQuarantinedAndAuditedSo(_ backend: Backend) throws {
-            try backend.withCatalog { c in
-                let sha = try Given.clip(c, 1, officer: nil, start: Given.at(0), location: .quarantine)
-                let stored = try #require(try c.evidence(sha256: sha))
+        func aQuarantinedHandInIsStoredAsQuarantinedAndAuditedSo(_ backend: Backend) async throws {
+            try await backend.withCatalog { c in
+                let sha = try await Given.clip(c, 1, officer: nil, start: Given.at(0), location: .quarantine)
+                let stored = try await #require(try c.evidence(sha256: sha))
                 #expect(stored.location == .quarantine && stored.quarantineReason == "unreadable" && stored.storedPath == "quarantine/1.mp4")
                 #expect(stored.probe.integrity == .unreadable)
-                #expect(try Given.actions(c) == ["quarantined"])
+                await #expect(try Given.actions(c) == ["quarantined"])
             }
         }
 
         @Test(arguments: Backend.allCases)
-        func recordingAHandInClearsItsPendingAndMoveJournalEntries(_ backend: Backend) throws {
-            try backend.withCatalog { c in
+        func recordingAHandInClearsItsPendingAndMoveJournalEntries(_ backend: Backend) async throws {
+            try await backend.withCatalog { c in
                 let sha = Given.sha(1)
-                let pendingID = try c.addPending(PendingIngest(
+                let pendingID = try await c.addPending(PendingIngest(
                     sha256: sha, stagedPath: "staging/x", finalPath: "vault/1.mp4", evidenceJSON: "{}", receiptJSON: "{}"))
-                let otherPending = try c.addPending(PendingIngest(
+                let otherPending = try await c.addPending(PendingIngest(
                     sha256: Given.sha(2), stagedPath: "staging/y", finalPath: "vault/2.mp4", evidenceJSON: "{}", receiptJSON: "{}"))
                 let source = Array("/inbox/\u{e9}t\u{e9}.mp4".utf8) + [0xff]  // not valid UTF-8: kept as bytes
-                let moveID = try c.addMove(source: source, staged: "staging/x")
-                #expect(try c.pending().map(\.id) == [pendingID, otherPending])
-                let moves = try c.moves()
+                let moveID = try await c.addMove(source: source, staged: "staging/x")
+                await #expect(try c.pending().map(\.id) == [pendingID, otherPending])
+                let moves = try await c.moves()
                 #expect(moves.map(\.id) == [moveID] && moves.first?.sourcePath == source && moves.first?.stagedPath == "staging/x")
 
                 let probe = ProbeRecord(path: "x.mp4", size: 10, sha256: sha, duration: 5, startTime: Given.t0, integrity: .ok)
                 let evidence = EvidenceRecord(sha256: sha, size: 10, ext: "mp4", location: .vault, storedPath: "vault/1.mp4", quarantineReason: nil, probe: probe, storedAt: Given.t0)
-                try c.record(evidence: evidence, receipt: Given.receipt(sha, 1, received: Given.t0), actor: "cli", pendingID: pendingID, moveID: moveID)
-                #expect(try c.pending().map(\.sha256) == [Given.sha(2)])
-                #expect(try c.moves().isEmpty)
-                try c.removePending(id: otherPending)
-                #expect(try c.pending().isEmpty)
+                try await c.record(evidence: evidence, receipt: Given.receipt(sha, 1, received: Given.t0), actor: "cli", pendingID: pendingID, moveID: moveID)
+                await #expect(try c.pending().map(\.sha256) == [Given.sha(2)])
+                await #expect(try c.moves().isEmpty)
+                try await c.removePending(id: otherPending)
+                await #expect(try c.pending().isEmpty)
             }
         }
     }

@@ -14,7 +14,7 @@ let catalog = try Catalog(path: folder.catalogPath)
 let started = Date()
 if arguments.count >= 4 && arguments[2] == "queue" {
     let count = Int(arguments[3]) ?? 100_000
-    try BenchmarkSeeder.seedQueue(catalog, count: count)
+    try await BenchmarkSeeder.seedQueue(catalog, count: count)
     print(String(format: "seeded %d queue items in %.1f s", count, Date().timeIntervalSince(started)))
 } else {
     var plan = BenchmarkSeeder.Plan()
@@ -23,7 +23,7 @@ if arguments.count >= 4 && arguments[2] == "queue" {
         plan.rows = Int(arguments[3]) ?? plan.rows
         plan.clips = Int(arguments[4]) ?? plan.clips
     }
-    try BenchmarkSeeder.seed(catalog, plan: plan) { line in
+    try await BenchmarkSeeder.seed(catalog, plan: plan) { line in
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
     print(String(format: "seeded %d officers, %d calls, %d clips in %.1f s", plan.officers, plan.rows, plan.clips, Date().timeIntervalSince(started)))

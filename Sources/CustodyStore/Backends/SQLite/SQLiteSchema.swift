@@ -1,6 +1,6 @@
 internal import GRDB
 
-extension Catalog {
+extension SQLiteBackend {
     /// The schema's history. Never edit a shipped migration: add a new one.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
