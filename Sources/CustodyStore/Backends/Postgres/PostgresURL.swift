@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 
 /// Where a PostgreSQL catalog is: `postgres://USER@HOST:PORT/DB` (or `postgresql://`), with
 /// `?host=/folder` for the unix socket in that folder and `?sslmode=disable|prefer|require`.
