@@ -93,7 +93,7 @@ extension Catalog {
             let t = now.timeIntervalSince1970
             // Only these officers' calls and clips (after an ingest or import), or everyone's.
             let list = officers.map { Array($0) } ?? []
-            let scope = officers == nil ? "1" : "officer_id IN (\(databaseQuestionMarks(count: list.count)))"
+            let scope = officers == nil ? "1 = 1" : "officer_id IN (\(databaseQuestionMarks(count: list.count)))"
             let scoped = { (args: [(any SQLBindable)?]) in SQLArguments(args + list.map { $0 as (any SQLBindable)? }) }
             if officers?.isEmpty == true { return 0 }
             let kindPriority = "CASE kind WHEN 'no_recording' THEN 0 WHEN 'early_stop' THEN 1 WHEN 'late_start' THEN 2 WHEN 'interruption' THEN 3 ELSE 4 END"
@@ -153,7 +153,7 @@ extension Catalog {
             // sampled when the hash of (seed, incident, officer) falls below the share.
             let clean = try SQLRow.fetchAll(db, sql: """
                 SELECT d.incident_id, d.officer_id, d.arrived_at FROM coverage c JOIN dispatch_rows d ON d.id = c.row_id
-                WHERE c.findings = 0 AND c.coverage > 0 AND \(officers == nil ? "1" : "d." + scope)
+                WHERE c.findings = 0 AND c.coverage > 0 AND \(officers == nil ? "1 = 1" : "d." + scope)
                 """, arguments: SQLArguments(list))
             let sample = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO review_items (subject, reason, priority, incident_id, officer_id, occurred_at, created_at)
@@ -204,11 +204,11 @@ extension Catalog {
             if let state {
                 total = try Int.fetchOne(db, sql: "SELECT n FROM queue_counts WHERE state = ?", arguments: [state]) ?? 0
                 rows = try SQLRow.fetchAll(
-                    db, sql: "SELECT \(Self.itemColumns) FROM review_items WHERE state = ? ORDER BY priority, occurred_at, id LIMIT ? OFFSET ?",
+                    db, sql: "SELECT \(Self.itemColumns) FROM review_items WHERE state = ? ORDER BY priority, occurred_at\(db.dialect.nullsFirst), id LIMIT ? OFFSET ?",
                     arguments: [state, limit, offset])
             } else {
                 total = try Int.fetchOne(db, sql: "SELECT SUM(n) FROM queue_counts WHERE state != 'version'") ?? 0
-                rows = try SQLRow.fetchAll(db, sql: "SELECT \(Self.itemColumns) FROM review_items ORDER BY priority, occurred_at, id LIMIT ? OFFSET ?", arguments: [limit, offset])
+                rows = try SQLRow.fetchAll(db, sql: "SELECT \(Self.itemColumns) FROM review_items ORDER BY priority, occurred_at\(db.dialect.nullsFirst), id LIMIT ? OFFSET ?", arguments: [limit, offset])
             }
             return (rows.map { Self.item($0, now: now) }, total)
         }

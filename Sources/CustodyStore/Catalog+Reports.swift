@@ -15,7 +15,7 @@ extension Catalog {
                 if let known = homes[officer] { return known }
                 let station = try String.fetchOne(db, sql: """
                     SELECT station FROM dispatch_rows WHERE officer_id = ? AND station IS NOT NULL
-                    ORDER BY COALESCE(arrived_at, dispatched_at, received_at) < ? DESC, COALESCE(arrived_at, dispatched_at, received_at) DESC, id DESC
+                    ORDER BY COALESCE(arrived_at, dispatched_at, received_at) < ? DESC\(db.dialect.nullsLast), COALESCE(arrived_at, dispatched_at, received_at) DESC\(db.dialect.nullsLast), id DESC
                     LIMIT 1
                     """, arguments: [officer, e]) ?? ""
                 homes[officer] = station

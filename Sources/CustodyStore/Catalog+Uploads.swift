@@ -203,10 +203,10 @@ extension Catalog {
                 sql: """
                     SELECT e.sha256, e.start_time, e.duration, e.integrity, e.location, e.first_received_at,
                         (SELECT r.original_name FROM receipts r WHERE r.sha256 = e.sha256 ORDER BY r.id LIMIT 1) AS name,
-                        (SELECT group_concat(incident_id, ' ') FROM (
+                        (SELECT \(db.dialect == .sqlite ? "group_concat(incident_id, ' ')" : "string_agg(incident_id, ' ' ORDER BY incident_id)") FROM (
                             SELECT DISTINCT d.incident_id FROM links l JOIN dispatch_rows d ON d.id = l.row_id
-                            WHERE l.clip_id = e.rowid ORDER BY d.incident_id)) AS incidents
-                    FROM evidence e WHERE e.officer_id = ? ORDER BY e.start_time DESC LIMIT ?
+                            WHERE l.clip_id = e.rowid ORDER BY d.incident_id) AS q) AS incidents
+                    FROM evidence e WHERE e.officer_id = ? ORDER BY e.start_time DESC\(db.dialect.nullsLast) LIMIT ?
                     """,
                 arguments: [officer, limit]
             ).map { r in

@@ -26,7 +26,7 @@ extension Catalog {
             let clips = try SQLRow.fetchAll(db, sql: """
                 SELECT DISTINCT e.sha256, e.officer_id, e.start_time, e.end_time, e.duration, e.integrity
                 FROM dispatch_rows d JOIN links l ON l.row_id = d.id JOIN evidence e ON e.rowid = l.clip_id
-                WHERE d.incident_id = ? ORDER BY e.officer_id, e.start_time
+                WHERE d.incident_id = ? ORDER BY e.officer_id, e.start_time\(db.dialect.nullsFirst)
                 """, arguments: [incidentID]).map { r -> JSONValue in
                 .object([
                     ("sha256", .string(r["sha256"])), ("officer_id", (r["officer_id"] as String?).map { .string($0) } ?? .null),

@@ -25,6 +25,12 @@ public final class Catalog: Sendable {
         self.init(backend: try SQLiteBackend(inMemory: ()))
     }
 
+    /// The PostgreSQL catalog at `url` (`postgres://USER@HOST:PORT/DB`), created or migrated
+    /// to the current schema; several nodes may share it.
+    public convenience init(postgres url: String, password: String?, connections: Int = 4) async throws {
+        self.init(backend: try await PostgresBackend(url: url, password: password, connections: connections))
+    }
+
     /// Which database this catalog is in.
     public var dialect: SQLDialect { backend.dialect }
 

@@ -211,6 +211,11 @@ public enum SQLDialect: String, Sendable {
     public var least: String { self == .sqlite ? "MIN" : "LEAST" }
     /// The larger of two values.
     public var greatest: String { self == .sqlite ? "MAX" : "GREATEST" }
+    /// After an ascending `ORDER BY` term: NULLs first, as SQLite sorts them (PostgreSQL puts
+    /// them last unless told). Empty for SQLite, so its plans and indexes stay as they were.
+    public var nullsFirst: String { self == .sqlite ? "" : " NULLS FIRST" }
+    /// After a descending term: NULLs last, as SQLite sorts them.
+    public var nullsLast: String { self == .sqlite ? "" : " NULLS LAST" }
 }
 
 /// One open transaction (or, for reads, one consistent snapshot). Not `Sendable`: it is only

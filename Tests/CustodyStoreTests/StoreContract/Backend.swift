@@ -17,12 +17,29 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// SQLite in a temporary file (`Catalog(path:)`): WAL, a writer and pooled readers, and the
     /// relink lock file beside it.
     case sqliteFile
+    /// PostgreSQL (`tools/postgres start`, found through CUSTODY_PG_URL and
+    /// CUSTODY_PG_PASSWORD_FILE): a fresh database per test, dropped afterwards.
+    case postgres
 
     var testDescription: String { rawValue }
 
+    /// PostgreSQL runs wherever the test cluster is up, and always in CI (where a missing
+    /// cluster is a failure); elsewhere, without it, the SQLite cases run alone.
+    static var allCases: [Backend] {
+        let env = ProcessInfo.processInfo.environment
+        return PostgresTestServer.find() != nil || env["CI"] != nil ? [.sqliteMemory, .sqliteFile, .postgres] : [.sqliteMemory, .sqliteFile]
+    }
+
     /// A fresh, empty, migrated catalog, and what removes it afterwards.
-    func make() throws -> (catalog: Catalog, tearDown: @Sendable () -> Void) {
+    func make() async throws -> (catalog: Catalog, tearDown: @Sendable () async -> Void) {
         switch self {
+        case .postgres:
+            guard let server = PostgresTestServer.find() else {
+                throw PostgresTestServer.Missing()
+            }
+            let scratch = try await PostgresBackend.makeScratchDatabase(url: server.url, password: server.password)
+            let catalog = try await Catalog(postgres: scratch.url, password: server.password)
+            return (catalog, { try? await catalog.close(); await scratch.drop() })
         case .sqliteMemory:
             return (try Catalog(inMemory: ()), {})
         case .sqliteFile:
@@ -35,11 +52,21 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// Runs `body` on a fresh catalog and removes the catalog afterwards (the catalog is kept
     /// alive until `body` returns).
     func withCatalog<T>(_ body: (Catalog) async throws -> T) async throws -> T {
-        let (catalog, tearDown) = try make()
-        defer { tearDown() }
-        let result = try await body(catalog)
-        withExtendedLifetime(catalog) {}
-        return result
+        let made: (catalog: Catalog, tearDown: @Sendable () async -> Void)
+        do {
+            made = try await make()
+        } catch is PostgresTestServer.Missing {
+            Issue.record("CUSTODY_PG_URL is not set: tools/test starts the PostgreSQL cluster (tools/postgres start DIR)")
+            throw PostgresTestServer.Missing()
+        }
+        do {
+            let result = try await body(made.catalog)
+            await made.tearDown()
+            return result
+        } catch {
+            await made.tearDown()
+            throw error
+        }
     }
 }
 
@@ -108,5 +135,18 @@ enum Given {
     /// The audit actions so far, oldest first.
     static func actions(_ catalog: Catalog) async throws -> [String] {
         try await catalog.auditEntries().map(\.action)
+    }
+}
+
+/// The test cluster `tools/postgres start` wrote the address of.
+enum PostgresTestServer {
+    struct Missing: Error {}
+
+    static func find() -> (url: String, password: String?)? {
+        let env = ProcessInfo.processInfo.environment
+        guard let url = env["CUSTODY_PG_URL"] else { return nil }
+        let password = env["CUSTODY_PG_PASSWORD_FILE"].flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return (url, password)
     }
 }
