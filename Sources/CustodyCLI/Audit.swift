@@ -38,7 +38,7 @@ struct Audit: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try options.open()
+        let context = try await options.open()
         let today = CalendarDay(containing: Date(), zone: context.zone)
         let audited = day.flatMap(CalendarDay.init) ?? today.adding(days: -1)
         guard audited <= today else {

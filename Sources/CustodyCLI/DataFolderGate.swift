@@ -17,24 +17,11 @@ enum OpenMode {
 }
 
 extension DataOptions {
-    func open(_ mode: OpenMode) throws -> Context {
+    func open(_ mode: OpenMode) async throws -> Context {
         let path = DataFolder.resolve(data)
         let folder: DataFolder
-        let catalog: Catalog
         do {
-            if mode == .readOnly {
-                folder = DataFolder(existing: path)
-                guard folder.hasCatalog else {
-                    throw StoreFailure(code: .missing, path: folder.catalogPath, detail: Self.whatIsLeft(folder))
-                }
-                catalog = try Catalog(readOnlyAt: folder.catalogPath)
-            } else {
-                folder = try DataFolder(path: path)
-                if mode == .write, !folder.hasCatalog, let left = Self.evidenceWithoutCatalog(folder) {
-                    throw StoreFailure(code: .missing, path: folder.catalogPath, detail: left)
-                }
-                catalog = try Catalog(path: folder.catalogPath)
-            }
+            folder = mode == .readOnly ? DataFolder(existing: path) : try DataFolder(path: path)
         } catch {
             throw Self.fail(error, folder: URL(fileURLWithPath: path).standardizedFileURL.path)
         }
@@ -50,6 +37,36 @@ extension DataOptions {
             throw ExitCode(1)
         }
         if let tz, let zone = TimeZone(identifier: tz) { config.timeZone = zone }
+        let catalog: Catalog
+        if let url = config.catalog.url, !url.hasPrefix("sqlite:") {
+            // A shared PostgreSQL catalog: created or migrated by whichever node opens it first.
+            do {
+                let password = try ConfigFile.catalogPassword(config.catalog, dataFolder: folder.root)
+                catalog = try await Catalog(postgres: url, password: password)
+            } catch let failure as ConfigFile.Failure {
+                Console.error("custody: \(failure.description)")
+                throw ExitCode(1)
+            } catch {
+                Console.error("custody: cannot open the catalog: \(error)")
+                throw ExitCode(1)
+            }
+            return Context(folder: folder, catalog: catalog, config: config)
+        }
+        do {
+            if mode == .readOnly {
+                guard folder.hasCatalog else {
+                    throw StoreFailure(code: .missing, path: folder.catalogPath, detail: Self.whatIsLeft(folder))
+                }
+                catalog = try Catalog(readOnlyAt: folder.catalogPath)
+            } else {
+                if mode == .write, !folder.hasCatalog, let left = Self.evidenceWithoutCatalog(folder) {
+                    throw StoreFailure(code: .missing, path: folder.catalogPath, detail: left)
+                }
+                catalog = try Catalog(path: folder.catalogPath)
+            }
+        } catch {
+            throw Self.fail(error, folder: URL(fileURLWithPath: path).standardizedFileURL.path)
+        }
         return Context(folder: folder, catalog: catalog, config: config)
     }
 

@@ -37,7 +37,7 @@ struct DevicesImport: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try options.open()
+        let context = try await options.open()
         let named = encoding.flatMap(CSVFile.TextEncoding.named)
         var reports: [ImportReport] = []
         var officers = Set<String>()

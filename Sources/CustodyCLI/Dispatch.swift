@@ -46,7 +46,7 @@ struct DispatchImportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try options.open()
+        let context = try await options.open()
         let named = encoding.flatMap(CSVFile.TextEncoding.named)
         var map = DispatchImport.Mapping()
         if let mapping {
@@ -93,7 +93,7 @@ struct LinkCommand: AsyncParsableCommand {
     @OptionGroup var options: DataOptions
 
     func run() async throws {
-        let context = try options.open()
+        let context = try await options.open()
         let started = Date()
         let summary = try await context.catalog.relink(officers: nil, policy: context.config.policy, actor: "cli")
         Console.out("linked \(summary.officers) officer(s): \(summary.links) link(s), \(summary.findings) finding(s) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
@@ -138,7 +138,7 @@ struct Gaps: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try options.open()
+        let context = try await options.open()
         let query = Catalog.FindingQuery(
             incidentID: incident, officerID: officer,
             since: since.flatMap { Timestamp.parse($0, zone: context.zone) },

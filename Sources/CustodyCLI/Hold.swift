@@ -45,7 +45,7 @@ struct HoldAdd: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try options.open()
+        let context = try await options.open()
         do {
             let hold = try await context.catalog.placeHold(
                 kind: caseEvidence ? .caseEvidence : .legalHold, clip: clip?.lowercased(), incident: incident, reason: reason, by: commandLineActor(by))
@@ -73,7 +73,7 @@ struct HoldRelease: AsyncParsableCommand {
     var by: String?
 
     func run() async throws {
-        let context = try options.open()
+        let context = try await options.open()
         do {
             let hold = try await context.catalog.releaseHold(id, reason: reason, by: commandLineActor(by))
             Console.out("hold \(hold.id) released (\(hold.releaseReason ?? ""))")

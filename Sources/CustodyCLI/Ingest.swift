@@ -43,7 +43,7 @@ struct Ingest: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try options.open()
+        let context = try await options.open()
         let ingestor = try context.ingestor(logger: Logs.logger("custody.ingest"))
         try await Reconcile.atStartUp(ingestor)
 

@@ -21,8 +21,8 @@ struct DataOptions: ParsableArguments {
 
     /// The data folder, its catalog and its configuration (`--tz` overrides the zone), for a
     /// command that writes (see `open(_:)` in DataFolderGate.swift).
-    func open() throws -> Context {
-        try open(.write)
+    func open() async throws -> Context {
+        try await open(.write)
     }
 }
 

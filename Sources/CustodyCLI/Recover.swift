@@ -60,7 +60,7 @@ struct Recover: AsyncParsableCommand {
             Console.error("custody recover: the chain anchors of the lost audit log are set aside as \(aside.path)")
         }
 
-        let context = try options.open(.recover)
+        let context = try await options.open(.recover)
         let ingestor = try context.ingestor(logger: Logs.logger("custody.recover"))
         let report: ReconcileReport
         do {

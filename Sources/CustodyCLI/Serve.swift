@@ -29,7 +29,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try options.open()
+        let context = try await options.open()
         try await Reconcile.atStartUp(try context.ingestor(logger: Logs.logger("custody.serve")))
         var settings = ServerSettings()
         settings.host = host
@@ -75,7 +75,7 @@ struct UserAdd: AsyncParsableCommand {
             Console.error("custody user add: give a password of at least 8 characters on stdin, e.g. `echo 'secret pass' | custody user add …`")
             throw ExitCode(1)
         }
-        let context = try options.open()
+        let context = try await options.open()
         let hash = await Passwords.hash(password, cost: 12)
         do {
             let user = try await context.catalog.addUser(name: name, role: Role(rawValue: role)!, officerID: officer, passwordHash: hash)
@@ -124,7 +124,7 @@ struct Demo: AsyncParsableCommand {
         }
         var options = try DataOptions.parse(["--data", path])
         options.tz = nil
-        let context = try options.open()
+        let context = try await options.open()
         Console.error("custody demo: data folder \(path)")
 
         // The pipeline, as an operator would run it.

@@ -40,7 +40,7 @@ struct TokenAdd: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try options.open()
+        let context = try await options.open()
         // A random password nobody knows: the account exists only to own tokens.
         let unusable = await Passwords.hash(UUID().uuidString + UUID().uuidString, cost: 4)
         do {
@@ -63,7 +63,7 @@ struct TokenRevoke: AsyncParsableCommand {
     @OptionGroup var name: StationName
 
     func run() async throws {
-        let context = try options.open()
+        let context = try await options.open()
         guard let (user, _) = try await context.catalog.credentials(name: name.station), user.role == .station else {
             Console.error("custody token revoke: there is no docking station named '\(name.station)'")
             throw ExitCode(1)

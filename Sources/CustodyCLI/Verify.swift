@@ -51,7 +51,7 @@ struct Verify: AsyncParsableCommand {
             Console.error("custody verify: \(path) holds no catalog and no stored file: nothing to verify")
             return
         }
-        let context = try options.open(readOnly ? .readOnly : .write)
+        let context = try await options.open(readOnly ? .readOnly : .write)
         do {
             try await verify(context, readOnly: readOnly)
         } catch let exit as ExitCode {

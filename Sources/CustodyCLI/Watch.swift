@@ -31,7 +31,7 @@ struct Watch: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try options.open()
+        let context = try await options.open()
         let inboxURL = inbox.map { URL(fileURLWithPath: $0) } ?? context.folder.inbox
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: inboxURL.path, isDirectory: &isDirectory), isDirectory.boolValue else {

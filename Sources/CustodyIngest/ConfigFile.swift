@@ -36,7 +36,7 @@ public enum ConfigFile {
         max_concurrent = 8           # uploads receiving at once; more are asked to retry (503)
         expire_after_hours = 72      # unfinished uploads untouched this long are removed (audited)
 
-        """ + retentionTemplate
+        """ + retentionTemplate + deploymentTemplate
 
     public static func loadOrCreate(path: String) throws(Failure) -> CustodyConfiguration {
         if !FileManager.default.fileExists(atPath: path) {
@@ -108,6 +108,7 @@ public enum ConfigFile {
             if let v = try number("expire_after_hours", minimum: 0) { config.uploads.expireAfter = v * 3600 }
         }
         try parseRetentionAndAudit(table, into: &config, path: path)
+        try parseDeployment(table, into: &config, path: path)
         return config
     }
 }
