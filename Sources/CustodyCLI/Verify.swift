@@ -36,7 +36,9 @@ struct Verify: AsyncParsableCommand {
         }
         // A catalog gone while evidence remains is the first finding; there is nothing to compare.
         let bare = DataFolder(existing: path)
-        if !bare.hasCatalog, FileManager.default.fileExists(atPath: path),
+        let shared = (try? String(contentsOfFile: bare.configPath, encoding: .utf8))
+            .flatMap { try? ConfigFile.parse($0) }?.catalog.url.map { !$0.hasPrefix("sqlite:") } ?? false
+        if !shared, !bare.hasCatalog, FileManager.default.fileExists(atPath: path),
            readOnly || DataOptions.evidenceWithoutCatalog(bare) != nil {
             if let left = DataOptions.evidenceWithoutCatalog(bare) {
                 let missing = StoreFailure(code: .missing, path: bare.catalogPath, detail: left)
