@@ -70,11 +70,14 @@ public struct IngestResult: Sendable, JSONLineConvertible {
 /// Nothing handed in is discarded, and a crash at any instant is finished by `reconcile()`.
 public final class Ingestor: Sendable {
     public let folder: DataFolder
+    /// This node (`[node] id`): its journal entries are the ones it reconciles.
+    public let node: String
     public let catalog: Catalog
     public let inspector: ClipInspector
     let logger: Logger
 
-    public init(folder: DataFolder, catalog: Catalog, inspector: ClipInspector, logger: Logger) {
+    public init(folder: DataFolder, catalog: Catalog, inspector: ClipInspector, logger: Logger, node: String = "") {
+        self.node = node
         self.folder = folder
         self.catalog = catalog
         var inspector = inspector
@@ -103,7 +106,7 @@ public final class Ingestor: Sendable {
         var journal: Int64? = nil
         do {
             if request.move, request.settled == nil, let moved = try await StagedCopy.moving(
-                source: request.source, stagingFolder: folder.staging, inbox: folder.inbox, catalog: catalog,
+                source: request.source, stagingFolder: folder.staging, inbox: folder.inbox, catalog: catalog, node: node,
                 alongside: { path, modified in
                     guard poisoned == nil else { return }
                     early.value = probeGuard.guarded(guardKey) { inspector.inspect(path: path, originalName: originalName, modified: modified) }
@@ -177,7 +180,7 @@ public final class Ingestor: Sendable {
 
             let pendingID = try await catalog.addPending(PendingIngest(
                 sha256: staged.sha256, stagedPath: staged.path, finalPath: destination.path,
-                evidenceJSON: try encode(evidence), receiptJSON: try encode(receipt)))
+                evidenceJSON: try encode(evidence), receiptJSON: try encode(receipt)), node: node)
             let stagedURL = URL(fileURLWithPath: staged.path)
             try await Blocking.run {
                 try DurableFile.makeReadOnly(stagedURL)

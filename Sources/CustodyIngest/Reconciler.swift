@@ -29,7 +29,7 @@ extension Ingestor {
         var keep = Set<String>()
         var pendingPaths = Set<String>()
 
-        for pending in try await catalog.pending() {
+        for pending in try await catalog.pending(node: node) {
             guard let id = pending.id else { continue }
             pendingPaths.insert(pending.stagedPath)
             if fm.fileExists(atPath: pending.stagedPath) && StagedCopy.isHeldByAnotherProcess(pending.stagedPath) {
@@ -61,7 +61,7 @@ extension Ingestor {
         }
 
         // Sources renamed into staging whose hand-in did not finish go back where they were.
-        for move in try await catalog.moves() {
+        for move in try await catalog.moves(node: node) {
             if fm.fileExists(atPath: move.stagedPath) {
                 if StagedCopy.isHeldByAnotherProcess(move.stagedPath) {
                     keep.insert(move.stagedPath)

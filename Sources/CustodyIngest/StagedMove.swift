@@ -16,7 +16,7 @@ extension StagedCopy {
     /// The journal holds the source's absolute path (resolved against the current folder), so
     /// a later command run from anywhere puts it back in the right place.
     static func moving(
-        source: RawPath, stagingFolder: URL, inbox: URL? = nil, catalog: Catalog, alongside: @escaping @Sendable (String, Date) -> Void
+        source: RawPath, stagingFolder: URL, inbox: URL? = nil, catalog: Catalog, node: String = "", alongside: @escaping @Sendable (String, Date) -> Void
     ) async throws(Failure) -> (StagedCopy, journal: Int64)? {
         var sourceStat = stat(), stagingStat = stat()
         guard source.withCString({ lstat($0, &sourceStat) }) == 0 else {
@@ -40,7 +40,7 @@ extension StagedCopy {
         let target = stagingFolder.appendingPathComponent("\(UUID().uuidString).part").path
         let journal: Int64
         do {
-            journal = try await catalog.addMove(source: absolute.bytes, staged: target)
+            journal = try await catalog.addMove(source: absolute.bytes, staged: target, node: node)
         } catch {
             throw Failure(description: "cannot journal the move: \(error)")
         }

@@ -64,7 +64,7 @@ public struct CustodyServer: Sendable {
         let naming = (try? FileNameConvention(pattern: config.fileNamePattern, timeZone: config.timeZone))
             ?? (try! FileNameConvention(timeZone: config.timeZone))
         let logger = Logger(label: "custody.uploads")
-        let ingestor = Ingestor(folder: folder, catalog: catalog, inspector: ClipInspector(naming: naming), logger: logger)
+        let ingestor = Ingestor(folder: folder, catalog: catalog, inspector: ClipInspector(naming: naming), logger: logger, node: config.node.id)
         self.uploads = UploadSpool(folder: folder, catalog: catalog, ingestor: ingestor, policy: config.policy, limits: config.uploads, logger: logger)
     }
 

@@ -120,17 +120,22 @@ public final class Catalog: Sendable {
 
     /// Notes, before a staged file is renamed into the vault, what is about to happen, so that
     /// start-up reconciliation can finish the step with the receipt intact.
-    public func addPending(_ pending: PendingIngest) async throws -> Int64 {
+    public func addPending(_ pending: PendingIngest, node: String = "") async throws -> Int64 {
         try await backend.write { db in
             return try db.insertReturningID(
-                sql: "INSERT INTO pending_ingest (sha256, staged_path, final_path, evidence_json, receipt_json, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [pending.sha256, pending.stagedPath, pending.finalPath, pending.evidenceJSON, pending.receiptJSON, Date().timeIntervalSince1970])
+                sql: "INSERT INTO pending_ingest (sha256, staged_path, final_path, evidence_json, receipt_json, created_at, node) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [pending.sha256, pending.stagedPath, pending.finalPath, pending.evidenceJSON, pending.receiptJSON, Date().timeIntervalSince1970, node])
         }
     }
 
-    public func pending() async throws -> [PendingIngest] {
+    /// The unfinished hand-ins; with `node`, only that node's (and those written before nodes
+    /// existed): another node's are its own to finish, from its own staging folder.
+    public func pending(node: String? = nil) async throws -> [PendingIngest] {
         try await backend.read { db in
-            try SQLRow.fetchAll(db, sql: "SELECT * FROM pending_ingest ORDER BY id").map { row in
+            try SQLRow.fetchAll(
+                db, sql: "SELECT * FROM pending_ingest \(node == nil ? "" : "WHERE node = ? OR node = ''") ORDER BY id",
+                arguments: node.map { [$0] } ?? []
+            ).map { row in
                 PendingIngest(
                     id: row["id"], sha256: row["sha256"], stagedPath: row["staged_path"], finalPath: row["final_path"],
                     evidenceJSON: row["evidence_json"], receiptJSON: row["receipt_json"])
@@ -152,17 +157,21 @@ public final class Catalog: Sendable {
         public var stagedPath: String
     }
 
-    public func addMove(source: [UInt8], staged: String) async throws -> Int64 {
+    public func addMove(source: [UInt8], staged: String, node: String = "") async throws -> Int64 {
         try await backend.write { db in
             return try db.insertReturningID(
-                sql: "INSERT INTO move_journal (source_path, staged_path, created_at) VALUES (?, ?, ?)",
-                arguments: [Data(source), staged, Date().timeIntervalSince1970])
+                sql: "INSERT INTO move_journal (source_path, staged_path, created_at, node) VALUES (?, ?, ?, ?)",
+                arguments: [Data(source), staged, Date().timeIntervalSince1970, node])
         }
     }
 
-    public func moves() async throws -> [MoveEntry] {
+    /// Sources renamed into staging and not yet stored; with `node`, only that node's.
+    public func moves(node: String? = nil) async throws -> [MoveEntry] {
         try await backend.read { db in
-            try SQLRow.fetchAll(db, sql: "SELECT * FROM move_journal ORDER BY id").map { row in
+            try SQLRow.fetchAll(
+                db, sql: "SELECT * FROM move_journal \(node == nil ? "" : "WHERE node = ? OR node = ''") ORDER BY id",
+                arguments: node.map { [$0] } ?? []
+            ).map { row in
                 let data: Data = row["source_path"]
                 return MoveEntry(id: row["id"], sourcePath: Array(data), stagedPath: row["staged_path"])
             }

@@ -15,11 +15,11 @@ public protocol EvidenceStore: Sendable {
     func receipts(sha256: String) async throws -> [ReceiptRecord]
     func receiptCount() async throws -> Int
     func record(evidence: EvidenceRecord, receipt: ReceiptRecord, actor: String, pendingID: Int64?, moveID: Int64?) async throws -> Catalog.Recorded
-    func addPending(_ pending: PendingIngest) async throws -> Int64
-    func pending() async throws -> [PendingIngest]
+    func addPending(_ pending: PendingIngest, node: String) async throws -> Int64
+    func pending(node: String?) async throws -> [PendingIngest]
     func removePending(id: Int64) async throws
-    func addMove(source: [UInt8], staged: String) async throws -> Int64
-    func moves() async throws -> [Catalog.MoveEntry]
+    func addMove(source: [UInt8], staged: String, node: String) async throws -> Int64
+    func moves(node: String?) async throws -> [Catalog.MoveEntry]
     func removeMove(id: Int64) async throws
     func upsertCheckouts(_ checkouts: [DeviceCheckout], actor: String, source: String) async throws -> (new: Int, updated: Int)
     func officer(device: String, at instant: Date) async throws -> String?

@@ -357,5 +357,11 @@ enum PostgresSchema {
             // relink, or the next one, relinks them and removes the row.
             "CREATE TABLE relink_wanted (officer_id \(text) PRIMARY KEY NOT NULL, wanted_at DOUBLE PRECISION NOT NULL)",
         ]),
+        Migration(version: 7, identifier: "v7: journals belong to a node", statements: [
+            // Each node finishes or undoes only its own unfinished hand-ins ('' : written
+            // before nodes existed).
+            "ALTER TABLE pending_ingest ADD COLUMN node \(text) NOT NULL DEFAULT ''",
+            "ALTER TABLE move_journal ADD COLUMN node \(text) NOT NULL DEFAULT ''",
+        ]),
     ]
 }

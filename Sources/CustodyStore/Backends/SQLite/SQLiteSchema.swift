@@ -299,6 +299,15 @@ extension SQLiteBackend {
             // relink, or the next one, relinks them and removes the row.
             try db.execute(sql: "CREATE TABLE relink_wanted (officer_id TEXT PRIMARY KEY NOT NULL, wanted_at REAL NOT NULL)")
         }
+        migrator.registerMigration("v7: journals belong to a node") { db in
+            // Several nodes share one catalog (issue 12); each has its own staging folder, so
+            // each finishes or undoes only its own unfinished hand-ins. '' is an entry written
+            // before nodes existed: whichever node reconciles first takes it.
+            try db.execute(sql: """
+                ALTER TABLE pending_ingest ADD COLUMN node TEXT NOT NULL DEFAULT '';
+                ALTER TABLE move_journal ADD COLUMN node TEXT NOT NULL DEFAULT '';
+                """)
+        }
         return migrator
     }
 }
