@@ -1,4 +1,5 @@
 import CustodyCore
+import CustodyIngest
 import CustodyStore
 import CustodyTestSupport
 import Foundation
@@ -67,17 +68,39 @@ import Testing
         var description: String { "\(status) \(body.prefix(160))" }
     }
 
-    @Test func everyAnswerDuringAFullLinkInAnotherProcessEqualsTheAnswerWithoutIt() async throws {
+    /// The catalog of the data folder `data`: its SQLite file, or a fresh PostgreSQL database
+    /// (from `tools/postgres`, via CUSTODY_PG_URL) named in its config.toml. Nil when asked for
+    /// PostgreSQL where no test cluster runs (outside CI).
+    static func catalog(_ backend: String, data: URL) async throws -> (Catalog, drop: @Sendable () async -> Void)? {
+        let folder = try DataFolder(path: data.path)
+        guard backend == "postgres" else { return (try Catalog(path: folder.catalogPath), {}) }
+        let env = ProcessInfo.processInfo.environment
+        guard let url = env["CUSTODY_PG_URL"], let passwordFile = env["CUSTODY_PG_PASSWORD_FILE"] else {
+            if env["CI"] != nil { Issue.record("CUSTODY_PG_URL is not set: tools/test starts the PostgreSQL cluster") }
+            return nil
+        }
+        let password = try String(contentsOfFile: passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let scratch = try await PostgresBackend.makeScratchDatabase(url: url, password: password)
+        let config = ConfigFile.template.replacingOccurrences(
+            of: "[catalog]\n", with: "[catalog]\nurl = \"\(scratch.url)\"\npassword_file = \"\(passwordFile)\"\n")
+        try Data(config.utf8).write(to: URL(fileURLWithPath: folder.configPath))
+        let catalog = try await Catalog(postgres: scratch.url, password: password)
+        return (catalog, { try? await catalog.close(); await scratch.drop() })
+    }
+
+    @Test(arguments: ["sqlite", "postgres"])
+    func everyAnswerDuringAFullLinkInAnotherProcessEqualsTheAnswerWithoutIt(_ backend: String) async throws {
         let dir = try TestEnvironment.temporaryFolder("relink-serving")
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data")
+        guard let (catalog, drop) = try await Self.catalog(backend, data: data) else { return }
         // A catalog where a debug `custody link` takes a few seconds.
         let token: String
         do {
-            let folder = try DataFolder(path: data.path)
-            let catalog = try Catalog(path: folder.catalogPath)
             var plan = BenchmarkSeeder.Plan()
-            (plan.officers, plan.rows, plan.clips) = (100, 40_000, 80_000)
+            // 400 calls and 800 clips per officer either way (the incident below is officer
+            // B00001's first call); PostgreSQL's link is slower, so fewer officers there.
+            (plan.officers, plan.rows, plan.clips) = backend == "postgres" ? (20, 8_000, 16_000) : (100, 40_000, 80_000)
             try await BenchmarkSeeder.seed(catalog, plan: plan) { _ in }
             let user = try await catalog.addUser(name: "rita", role: .reviewer, officerID: nil, passwordHash: "unusable")
             token = try await catalog.issueToken(for: user, kind: "test", lifetime: 3600)
@@ -158,13 +181,18 @@ import Testing
         #expect(second.process.terminationStatus == 0, "\(second.output)")
         #expect(ingest.status == 0, "\(ingest.stderr)")
         #expect(ingest.stdout.contains("ingested"), "\(ingest.stdout)")
-        #expect(linkStillRunning, "the hand-in waited for the link (\(String(format: "%.1f", ingest.seconds)) s, link \(String(format: "%.1f", linkSeconds)) s)")
-        #expect(ingest.seconds < linkSeconds / 2, "ingest took \(ingest.seconds) s during a link of \(linkSeconds) s")
+        // On PostgreSQL a hand-in's writes still wait behind the link's batch transactions,
+        // which are long there (one round trip per statement): issue 12 is open on this.
+        withKnownIssue("PostgreSQL: a hand-in during a full link waits for the link's long batches", isIntermittent: true) {
+            #expect(linkStillRunning, "the hand-in waited for the link (\(String(format: "%.1f", ingest.seconds)) s, link \(String(format: "%.1f", linkSeconds)) s)")
+            #expect(ingest.seconds < linkSeconds / 2, "ingest took \(ingest.seconds) s during a link of \(linkSeconds) s")
+        } when: { backend == "postgres" }
         #expect(ingest.stderr.contains("queued"), "\(ingest.stderr)")
         // The link took the queued officer in before it ended: the clip is linked to its call.
         let stored = try get("/api/clips/\(sha)")
         #expect(stored.status == 200, "\(stored)")
         #expect((json(stored)["incidents"] as? [String])?.contains(incident) == true, "\(stored)")
-        #expect(try await Catalog(path: DataFolder(path: data.path).catalogPath).relinksWanted().isEmpty)
+        #expect(try await catalog.relinksWanted().isEmpty)
+        await drop()
     }
 }
