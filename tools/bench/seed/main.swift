@@ -40,7 +40,7 @@ func catalogSettings(configPath: String) -> (url: String?, passwordFile: String?
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 var catalogURL: String?, passwordFile: String?
-func take(_ flag: String) -> String? {
+func take(_ flag: String, from arguments: inout [String]) -> String? {
     guard let i = arguments.firstIndex(of: flag) else { return nil }
     guard i + 1 < arguments.count else { fail("\(flag) needs a value", code: 2) }
     let value = arguments[i + 1]
@@ -48,14 +48,14 @@ func take(_ flag: String) -> String? {
     return value
 }
 
-if let url = take("--new-database") {
+if let url = take("--new-database", from: &arguments) {
     let password = readPassword(arguments.first)
     let scratch = try await PostgresBackend.makeScratchDatabase(url: url, password: password)
     print(scratch.url)
     exit(0)
 }
-catalogURL = take("--catalog")
-passwordFile = take("--password-file")
+catalogURL = take("--catalog", from: &arguments)
+passwordFile = take("--password-file", from: &arguments)
 
 guard arguments.count >= 1 else {
     fail("usage: custody-seed [--catalog URL [--password-file FILE]] DATA_DIR [OFFICERS ROWS CLIPS] | DATA_DIR queue N\n"
