@@ -37,6 +37,13 @@ extension DataOptions {
             throw ExitCode(1)
         }
         if let tz, let zone = TimeZone(identifier: tz) { config.timeZone = zone }
+        let vault: any Vault
+        do {
+            vault = try ConfigFile.openVault(config.vault, dataFolder: folder.root)
+        } catch {
+            Console.error("custody: \(error.description)")
+            throw ExitCode(1)
+        }
         let catalog: Catalog
         if let url = config.catalog.url, !url.hasPrefix("sqlite:") {
             // A shared PostgreSQL catalog: created or migrated by whichever node opens it first.
@@ -50,7 +57,7 @@ extension DataOptions {
                 Console.error("custody: cannot open the catalog: \(error)")
                 throw ExitCode(1)
             }
-            return Context(folder: folder, catalog: catalog, config: config)
+            return Context(folder: folder, catalog: catalog, config: config, vault: vault)
         }
         do {
             if mode == .readOnly {
@@ -67,7 +74,7 @@ extension DataOptions {
         } catch {
             throw Self.fail(error, folder: URL(fileURLWithPath: path).standardizedFileURL.path)
         }
-        return Context(folder: folder, catalog: catalog, config: config)
+        return Context(folder: folder, catalog: catalog, config: config, vault: vault)
     }
 
     /// What says a data folder held evidence before its catalog went: stored files, chain

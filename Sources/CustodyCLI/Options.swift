@@ -31,6 +31,8 @@ struct Context {
     let folder: DataFolder
     let catalog: Catalog
     let config: CustodyConfiguration
+    /// Where stored files are: `[vault]` in config.toml, default the data folder.
+    let vault: any Vault
 
     var zone: TimeZone { config.timeZone }
 

@@ -1,4 +1,5 @@
 public import CustodyCore
+public import CustodyStore
 public import Foundation
 import TOMLKit
 
@@ -98,5 +99,21 @@ extension ConfigFile {
             throw Failure(description: "An S3 vault needs vault.secret_key_file or CUSTODY_VAULT_SECRET_KEY.")
         }
         return key
+    }
+
+    /// The vault these settings name: the S3 bucket of `[vault] url`, else `vault/` and
+    /// `quarantine/` in the data folder (keys are the catalog's stored paths either way).
+    public static func openVault(_ settings: VaultSettings, dataFolder: URL) throws(Failure) -> any Vault {
+        guard let url = settings.url else { return LocalVault(root: dataFolder) }
+        guard let endpointText = settings.endpoint, let endpoint = URL(string: endpointText), endpoint.scheme != nil else {
+            throw Failure(description: "vault.endpoint must be a URL such as http://127.0.0.1:8080.")
+        }
+        guard let accessKey = settings.accessKey else { throw Failure(description: "An S3 vault needs vault.access_key.") }
+        let secret = try vaultSecretKey(settings, dataFolder: dataFolder)
+        do {
+            return S3Vault(try S3VaultConfiguration.parse(url: url, endpoint: endpoint, region: settings.region, accessKey: accessKey, secretKey: secret))
+        } catch {
+            throw Failure(description: "vault.url: \(error.message)")
+        }
     }
 }

@@ -19,6 +19,11 @@ public struct LocalVault: Vault {
 
     public var location: String { "folder \(root.path)" }
 
+    /// `ROOT/KEY`, whether or not it exists; nil for a key that could leave the root.
+    public func localFile(_ key: String) -> URL? {
+        (try? path(key)).map { URL(fileURLWithPath: $0) }
+    }
+
     func path(_ key: String) throws(VaultError) -> String {
         try Self.validate(key)
         return root.appendingPathComponent(key).path

@@ -29,6 +29,9 @@ public protocol Vault: Sendable {
     /// Removes the object (retention). Removing a missing object is not an error.
     func remove(_ key: String) async throws(VaultError)
 
+    /// The object as a local file, when the store is a folder on this machine; nil otherwise.
+    func localFile(_ key: String) -> URL?
+
     /// Up to `limit` objects whose keys start with `prefix`, in key order, after `after`.
     func list(prefix: String, after: String?, limit: Int) async throws(VaultError) -> [VaultEntry]
 }
@@ -85,6 +88,10 @@ public struct VaultError: Error, Sendable, CustomStringConvertible {
 }
 
 extension Vault {
+    /// The object as a file on this machine, when the store is a local folder (FFmpeg and
+    /// `sendfile` read it in place); nil for a remote store, whose bytes come through `read`.
+    public func localFile(_ key: String) -> URL? { nil }
+
     /// Every object under `prefix`, page by page.
     public func listAll(prefix: String, pageSize: Int = 1000) async throws(VaultError) -> [VaultEntry] {
         var all: [VaultEntry] = []
