@@ -44,6 +44,13 @@ extension DataOptions {
             Console.error("custody: \(error.description)")
             throw ExitCode(1)
         }
+        if mode != .readOnly, let bucket = vault as? S3Vault {
+            // The first node to use a new bucket makes it; a store that cannot be reached now is
+            // said, and each hand-in that needs it fails and is tried again (nothing is lost).
+            do { try await bucket.createBucketIfMissing() } catch {
+                Console.error("custody: warning: the vault \(vault.location) cannot be reached: \(error.message)")
+            }
+        }
         let catalog: Catalog
         if let url = config.catalog.url, !url.hasPrefix("sqlite:") {
             // A shared PostgreSQL catalog: created or migrated by whichever node opens it first.

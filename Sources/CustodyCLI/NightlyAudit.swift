@@ -99,7 +99,7 @@ struct NightlyAudit {
 
     private func finishUnfinishedPurges() async throws {
         for tombstone in try await catalog.unfinishedPurges() {
-            try DurableFile.remove(context.folder.root.appendingPathComponent(tombstone.storedPath))
+            try await removeStored(tombstone.storedPath)
             try await catalog.fileRemoved(sha256: tombstone.sha256)
             announce("finished removing \(tombstone.storedPath), purged \(Timestamp.format(tombstone.purgedAt))")
         }
@@ -111,11 +111,11 @@ struct NightlyAudit {
         for target in due { outcome.fixityWhy[target.why, default: 0] += 1 }
         let why = FixityTarget.Why.allCases.compactMap { w in outcome.fixityWhy[w].map { "\($0) \(w.rawValue.replacingOccurrences(of: "_", with: " "))" } }
         announce("fixity: \(due.count) stored file(s) to re-hash (\(why.isEmpty ? "none due" : why.joined(separator: ", ")); cycle \(cycle) days)")
-        let root = context.folder.root
+        let vault = context.vault
         var results: [(target: FixityTarget, problem: String?)] = []
         let progress = Progress(total: due.count, label: "custody audit: fixity: re-hashed")
-        OrderedParallel.forEach(count: due.count, width: 2, work: { i in
-            Fixity.problem(root: root, storedPath: due[i].storedPath, sha256: due[i].sha256, size: due[i].size)
+        await OrderedParallel.forEach(count: due.count, width: Verify.width(vault), work: { i in
+            await Fixity.problem(vault: vault, key: due[i].storedPath, sha256: due[i].sha256, size: due[i].size)
         }) { i, problem in
             results.append((due[i], problem))
             if let problem { outcome.integrityProblems.append((due[i].storedPath, problem)) }
@@ -127,6 +127,12 @@ struct NightlyAudit {
     }
 
     // MARK: - Retention
+
+    /// Deletes a purged original (and a quarantine note beside it) from the vault.
+    private func removeStored(_ key: String) async throws {
+        try await context.vault.remove(key)
+        if key.hasPrefix("quarantine/") { try? await context.vault.remove(key + ".reason.txt") }
+    }
 
     private func applyRetention(reference: Date, into outcome: inout Outcome) async throws {
         let policy = context.config.retention
@@ -151,7 +157,7 @@ struct NightlyAudit {
                 announce("  kept \(item.storedPath): no longer due (a hold or a link was added)")
                 continue
             }
-            try DurableFile.remove(self.context.folder.root.appendingPathComponent(tombstone.storedPath))
+            try await removeStored(tombstone.storedPath)
             try await catalog.fileRemoved(sha256: tombstone.sha256)
             outcome.purged.append(tombstone)
         }

@@ -41,7 +41,7 @@ struct Context {
     }
 
     func ingestor(logger: Logger) throws -> Ingestor {
-        Ingestor(folder: folder, catalog: catalog, inspector: ClipInspector(naming: try naming()), logger: logger, node: config.node.id)
+        Ingestor(folder: folder, catalog: catalog, inspector: ClipInspector(naming: try naming()), logger: logger, node: config.node.id, vault: vault)
     }
 
     /// Recomputes links and findings for these officers and says so on stderr.

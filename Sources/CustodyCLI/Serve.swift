@@ -35,7 +35,7 @@ struct Serve: AsyncParsableCommand {
         settings.host = host
         settings.port = port
         settings.idleTimeoutSeconds = idleTimeout
-        let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings)
+        let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings, vault: context.vault)
         let maintenance = MaintenanceService(catalog: context.catalog, uploads: server.uploads, policy: context.config.policy, every: 300)
         Console.error("custody serve: \(context.folder.root.path) on http://\(host):\(port)/; Ctrl-C to stop")
         try await server.application(logger: Logs.logger("custody.serve"), services: [maintenance]).runService()
@@ -168,7 +168,7 @@ struct Demo: AsyncParsableCommand {
         settings.host = host
         settings.port = port
         settings.demoMode = true
-        let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings)
+        let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings, vault: context.vault)
         let maintenance = MaintenanceService(catalog: context.catalog, uploads: server.uploads, policy: context.config.policy, every: 300)
         try await server.application(logger: Logs.logger("custody.demo"), services: [maintenance]).runService()
     }

@@ -74,13 +74,14 @@ struct Verify: AsyncParsableCommand {
         let all = try await catalog.allEvidence()
         let evidence = all.filter { $0.purgedAt == nil }
         let progress = Progress(total: evidence.count, label: "verified")
-        OrderedParallel.forEach(count: evidence.count, width: 2, work: { index -> String? in
+        let vault = context.vault
+        await OrderedParallel.forEach(count: evidence.count, width: Self.width(vault), work: { index -> String? in
             let record = evidence[index]
-            return Fixity.problem(root: folder.root, storedPath: record.storedPath, sha256: record.sha256, size: record.size)
+            return await Fixity.problem(vault: vault, key: record.storedPath, sha256: record.sha256, size: record.size)
         }) { index, problem in
             if let problem {
                 let text = problem == "missing"
-                    ? "missing: the catalog lists it but the file is not in the vault; restore it from a backup of the vault"
+                    ? "missing: the catalog lists it but the file is not in the vault (\(vault.location)); restore it from a backup of the vault"
                     : problem
                 problems.append((evidence[index].storedPath, text))
             }
@@ -92,7 +93,7 @@ struct Verify: AsyncParsableCommand {
         let root = folder.root.path + "/"
         let inFlight = try await catalog.pending().map { $0.finalPath.hasPrefix(root) ? String($0.finalPath.dropFirst(root.count)) : $0.finalPath }
         let known = Set(all.map(\.storedPath) + inFlight)
-        for file in folder.storedFiles() where !known.contains(file) {
+        for file in try await Ingestor.storedKeys(in: vault, folder: folder) where !known.contains(file) {
             problems.append((file, "stored file that no catalog row accounts for: the catalog lost its record (or was replaced); "
                 + "restore custody.sqlite from a backup, or catalogue it with `custody recover --from-vault` (audited)"))
         }
@@ -120,6 +121,12 @@ struct Verify: AsyncParsableCommand {
             Console.error("custody verify: \(problems.count) problem(s) found")
             throw ExitCode(2)
         }
+    }
+
+    /// Files re-hashed at once: two on this machine's disks (hashing is CPU-bound), eight for
+    /// an object store (each stream waits on the network).
+    static func width(_ vault: any Vault) -> Int {
+        vault.localFile("vault") == nil ? 8 : 2
     }
 
     private func report(_ problems: [(item: String, problem: String)]) {

@@ -2,6 +2,7 @@ public import CustodyCore
 public import CustodyStore
 public import Foundation
 public import Logging
+import Crypto
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -73,11 +74,14 @@ public final class Ingestor: Sendable {
     /// This node (`[node] id`): its journal entries are the ones it reconciles.
     public let node: String
     public let catalog: Catalog
+    /// Where stored files go: the data folder's vault/ and quarantine/, or an S3 bucket.
+    public let vault: any Vault
     public let inspector: ClipInspector
     let logger: Logger
 
-    public init(folder: DataFolder, catalog: Catalog, inspector: ClipInspector, logger: Logger, node: String = "") {
+    public init(folder: DataFolder, catalog: Catalog, inspector: ClipInspector, logger: Logger, node: String = "", vault: (any Vault)? = nil) {
         self.node = node
+        self.vault = vault ?? LocalVault(root: folder.root)
         self.folder = folder
         self.catalog = catalog
         var inspector = inspector
@@ -134,6 +138,8 @@ public final class Ingestor: Sendable {
         }
         defer { staged.release() }
         let now = Date()
+        var stored = false  // in the vault: from then on the journal, not the source, carries it
+        var pendingID: Int64? = nil
         var receipt = ReceiptRecord(
             sha256: staged.sha256, receivedAt: request.receivedAt ?? now, recordedAt: now, method: request.method,
             originalName: originalName, sourcePath: display, handedInBy: request.handedInBy,
@@ -178,18 +184,19 @@ public final class Ingestor: Sendable {
                 storedPath: relative(destination), quarantineReason: unreadable ? reason : nil, probe: probe, storedAt: now,
                 officerID: officer, attribution: attribution)
 
-            let pendingID = try await catalog.addPending(PendingIngest(
-                sha256: staged.sha256, stagedPath: staged.path, finalPath: destination.path,
+            let key = evidence.storedPath
+            pendingID = try await catalog.addPending(PendingIngest(
+                sha256: staged.sha256, stagedPath: staged.path, finalPath: key,
                 evidenceJSON: try encode(evidence), receiptJSON: try encode(receipt)), node: node)
-            let stagedURL = URL(fileURLWithPath: staged.path)
-            try await Blocking.run {
-                try DurableFile.makeReadOnly(stagedURL)
-                try DurableFile.move(from: stagedURL, to: destination)
-            }
+            // The staged file is probed; now it is put (a second name in a local vault, an
+            // upload checked against its SHA-256 in S3), and only then recorded.
+            _ = try await vault.put(file: URL(fileURLWithPath: staged.path), key: key, sha256: staged.sha256, size: staged.size)
+            stored = true
             if unreadable {
-                try writeQuarantineNote(destination, reason: reason ?? "unreadable", original: display)
+                try await putQuarantineNote(key, reason: reason ?? "unreadable", original: display)
             }
             let recorded = try await catalog.record(evidence: evidence, receipt: receipt, actor: request.handedInBy, pendingID: pendingID, moveID: journal)
+            staged.discard()
             removeSourceIfCopied(request, staged: staged, moved: journal != nil)
             if poisoned != nil, let guardKey { probeGuard.clear(guardKey) }
             if recorded == .duplicate {
@@ -201,10 +208,15 @@ public final class Ingestor: Sendable {
         } catch {
             // The source is untouched (a moved one is put back); whatever reached the journal
             // is finished or undone by the next start-up reconciliation.
-            if let journal, FileManager.default.fileExists(atPath: staged.path) {
+            if let journal, !stored, FileManager.default.fileExists(atPath: staged.path) {
                 if request.source.withCString({ rename(staged.path, $0) }) == 0 {
                     try? await catalog.removeMove(id: journal)
                 }
+            }
+            if !stored, let pendingID {
+                // Not in the vault (the store was unreachable, say): the source still has it.
+                if journal == nil { staged.discard() }
+                try? await catalog.removePending(id: pendingID)
             }
             let reason = StoreFailure.explain(error, folder: folder.root.path)
             logger.error("ingest failed", metadata: ["path": "\(display)", "error": "\(reason)"])
@@ -239,10 +251,19 @@ public final class Ingestor: Sendable {
         _ = request.source.withCString { unlink($0) }
     }
 
-    private func writeQuarantineNote(_ file: URL, reason: String, original: String) throws {
-        let note = file.appendingPathExtension("reason.txt")
-        let text = "original: \(original)\nreason: \(reason)\nquarantined: \(Timestamp.format(Date()))\n"
-        try Data(text.utf8).write(to: note, options: .atomic)
+    /// `KEY.reason.txt` beside a quarantined original: why, for whoever looks at the store.
+    private func putQuarantineNote(_ key: String, reason: String, original: String) async throws {
+        let text = Data("original: \(original)\nreason: \(reason)\nquarantined: \(Timestamp.format(Date()))\n".utf8)
+        let note = folder.staging.appendingPathComponent(".note-\(UUID().uuidString)")
+        try text.write(to: note)
+        defer { unlink(note.path) }
+        let digest = SHA256.hash(data: text).map { String(format: "%02x", $0) }.joined()
+        let put: Result<VaultPut, VaultError>
+        do { put = .success(try await vault.put(file: note, key: key + ".reason.txt", sha256: digest, size: Int64(text.count))) } catch {
+            put = .failure(error)
+        }
+        // The same bytes quarantined again with another note: the first note stays.
+        if case .failure(let error) = put, error.code != .conflict { throw error }
     }
 
     func relative(_ url: URL) -> String {

@@ -44,19 +44,27 @@ extension Ingestor {
                 keep.insert(pending.stagedPath)
                 continue
             }
-            let final = URL(fileURLWithPath: pending.finalPath)
-            if !fm.fileExists(atPath: final.path), fm.fileExists(atPath: pending.stagedPath) {
-                try DurableFile.makeReadOnly(URL(fileURLWithPath: pending.stagedPath))
-                try DurableFile.move(from: URL(fileURLWithPath: pending.stagedPath), to: final)
-            }
-            if fm.fileExists(atPath: final.path) {
-                try await catalog.record(evidence: evidence, receipt: receipt, actor: "reconcile", pendingID: id)
-                report.finished += 1
-            } else {
-                // Neither copy survived: the source was never removed (moves delete it only
-                // after the catalog commit), so the next ingest of it starts afresh.
-                try await catalog.removePending(id: id)
-                report.abandoned += 1
+            let key = vaultKey(journalled: pending.finalPath)
+            let stagedThere = fm.fileExists(atPath: pending.stagedPath)
+            do {
+                var inVault = try await vault.size(of: key) != nil
+                if !inVault, stagedThere {
+                    _ = try await vault.put(file: URL(fileURLWithPath: pending.stagedPath), key: key, sha256: evidence.sha256, size: evidence.size)
+                    inVault = true
+                }
+                if inVault {
+                    try await catalog.record(evidence: evidence, receipt: receipt, actor: "reconcile", pendingID: id)
+                    if stagedThere { unlink(pending.stagedPath) }
+                    report.finished += 1
+                } else {
+                    // Neither copy survived: the source was never removed (moves delete it only
+                    // after the catalog commit), so the next ingest of it starts afresh.
+                    try await catalog.removePending(id: id)
+                    report.abandoned += 1
+                }
+            } catch let error as VaultError {
+                report.problems.append("pending hand-in \(id) (\(key)) cannot be finished now: \(error); it is kept and tried again at the next start")
+                keep.insert(pending.stagedPath)
             }
         }
 
@@ -111,9 +119,11 @@ extension Ingestor {
         return report
     }
 
-    /// Stored files (relative paths) that no catalog row names.
-    public func orphans() async throws -> [String] {
-        let files = folder.storedFiles()
+    /// Stored files (relative paths) that no catalog row names. For a remote vault only when
+    /// `everywhere` (`custody verify`): listing a bucket at every start-up would take minutes.
+    public func orphans(everywhere: Bool = false) async throws -> [String] {
+        guard everywhere || isDataFolderVault else { return [] }
+        let files = try await storedKeys()
         // Stored files are named by their SHA-256: look those rows up by key rather than
         // reading every row (seconds on a big catalog, at the start of every ingest).
         let names = files.map { path in String(path.split(separator: "/").last ?? "").split(separator: ".").first.map(String.init) ?? "" }
@@ -124,6 +134,30 @@ extension Ingestor {
             known = await Set(try catalog.allEvidence().map(\.storedPath))
         }
         return files.filter { !known.contains($0) }
+    }
+
+    /// Whether the vault is vault/ and quarantine/ in this data folder.
+    var isDataFolderVault: Bool { Self.isDataFolderVault(vault, folder: folder) }
+
+    static func isDataFolderVault(_ vault: any Vault, folder: DataFolder) -> Bool {
+        (vault as? LocalVault)?.root == folder.root.standardizedFileURL
+    }
+
+    /// Every stored original's key (vault/ and quarantine/, sidecar notes left out), in order.
+    public func storedKeys() async throws -> [String] {
+        try await Self.storedKeys(in: vault, folder: folder)
+    }
+
+    public static func storedKeys(in vault: any Vault, folder: DataFolder) async throws -> [String] {
+        if isDataFolderVault(vault, folder: folder) { return folder.storedFiles() }
+        let entries = try await vault.listAll(prefix: "vault/") + vault.listAll(prefix: "quarantine/")
+        return entries.map(\.key).filter { !$0.hasSuffix(".reason.txt") }
+    }
+
+    /// The key of a journalled destination: new journals hold the key, older ones the
+    /// absolute path in the data folder.
+    func vaultKey(journalled path: String) -> String {
+        path.hasPrefix("/") ? relative(URL(fileURLWithPath: path)) : path
     }
 
     /// Files in `staging/` no live process holds: hand-ins a crash or a kill interrupted.
@@ -138,41 +172,57 @@ extension Ingestor {
     /// time, the best evidence left of when it was received). The caller audits the rebuild.
     public func recoverFromVault() async throws -> ReconcileReport {
         var report = ReconcileReport()
-        await report.recatalogued += try recatalogue(folder.vault, location: .vault, into: &report)
-        await report.recatalogued += try recatalogue(folder.quarantine, location: .quarantine, into: &report)
-        return report
-    }
-
-    /// Files in `base` whose name is a SHA-256 the catalog lacks: re-hash, re-probe, record.
-    private func recatalogue(_ base: URL, location: EvidenceRecord.Location, into report: inout ReconcileReport) async throws -> Int {
-        var count = 0
-        for file in Self.storedFiles(under: base) {
-            let name = file.lastPathComponent
+        for key in try await storedKeys() {
+            let name = String(key.split(separator: "/").last ?? "")
             let sha = String(name.prefix(64))
             guard sha.count == 64, sha.allSatisfy(\.isHexDigit) else {
-                report.problems.append("\(relative(file)) is not named by a SHA-256; left as it is")
+                report.problems.append("\(key) is not named by a SHA-256; left as it is")
                 continue
             }
             if try await catalog.evidence(sha256: sha) != nil { continue }
-            guard let hashed = try? FileHasher.sha256(path: file.path), hashed.sha256 == sha else {
-                report.problems.append("\(relative(file)) is not catalogued and its content does not match its name")
+            // FFmpeg reads a local file: a remote object is fetched into staging first.
+            let local = vault.localFile(key)
+            let file = local ?? folder.staging.appendingPathComponent(".recover-\(UUID().uuidString)")
+            defer { if local == nil { unlink(file.path) } }
+            if local == nil {
+                do { try await download(key, to: file) } catch {
+                    report.problems.append("\(key) cannot be read from \(vault.location): \(error)")
+                    continue
+                }
+            }
+            let path = file.path
+            guard let hashed = await Blocking.run({ try? FileHasher.sha256(path: path) }), hashed.sha256 == sha else {
+                report.problems.append("\(key) is not catalogued and its content does not match its name")
                 continue
             }
-            var probe = inspector.inspect(path: file.path, originalName: name)
+            let inspector = self.inspector
+            var probe = await Blocking.run { inspector.inspect(path: path, originalName: name) }
             probe.sha256 = sha
             probe.size = hashed.size
-            let ext = file.pathExtension
+            let location: EvidenceRecord.Location = key.hasPrefix("quarantine/") ? .quarantine : .vault
+            // A local file's status change is when it was sealed; an object store keeps no such time.
+            let sealed = local.map(Self.sealedAt) ?? Date()
             let evidence = EvidenceRecord(
-                sha256: sha, size: hashed.size, ext: ext, location: location, storedPath: relative(file),
-                quarantineReason: location == .quarantine ? (probe.error ?? "unreadable") : nil, probe: probe, storedAt: Self.sealedAt(file))
-            let sealed = Self.sealedAt(file)
+                sha256: sha, size: hashed.size, ext: (name as NSString).pathExtension, location: location, storedPath: key,
+                quarantineReason: location == .quarantine ? (probe.error ?? "unreadable") : nil, probe: probe, storedAt: sealed)
             let receipt = ReceiptRecord(
                 sha256: sha, receivedAt: sealed, recordedAt: Date(), method: "recover", originalName: name,
-                sourcePath: relative(file), handedInBy: "recover")
+                sourcePath: key, handedInBy: "recover")
             try await catalog.record(evidence: evidence, receipt: receipt, actor: "recover")
-            count += 1
+            report.recatalogued += 1
         }
-        return count
+        return report
+    }
+
+    /// Copies the object `key` into the local file `file`, chunk by chunk.
+    func download(_ key: String, to file: URL) async throws {
+        guard FileManager.default.createFile(atPath: file.path, contents: nil), let handle = FileHandle(forWritingAtPath: file.path) else {
+            throw VaultError(.io, key: key, "cannot create \(file.path)")
+        }
+        defer { try? handle.close() }
+        try await vault.stream(key, chunkSize: 8 << 20) { chunk in
+            try handle.write(contentsOf: chunk)
+        }
     }
 
     /// When a vault file was sealed: its last status change (the chmod and rename of sealing).
@@ -180,20 +230,5 @@ extension Ingestor {
         var st = stat()
         guard stat(file.path, &st) == 0 else { return Date() }
         return Date(timeIntervalSince1970: Double(st.st_ctim.tv_sec) + Double(st.st_ctim.tv_nsec) / 1e9)
-    }
-
-    /// Every stored original under `base` (sidecar notes left out), in path order.
-    static func storedFiles(under base: URL) -> [URL] {
-        guard let enumerator = FileManager.default.enumerator(atPath: base.path) else { return [] }
-        var files: [URL] = []
-        while let relative = enumerator.nextObject() as? String {
-            let url = base.appendingPathComponent(relative)
-            guard !relative.hasSuffix(".reason.txt") else { continue }
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue {
-                files.append(url)
-            }
-        }
-        return files.sorted { $0.path < $1.path }
     }
 }

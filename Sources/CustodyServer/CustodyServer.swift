@@ -41,6 +41,8 @@ public struct CustodyServer: Sendable {
     public let folder: DataFolder
     public let catalog: Catalog
     public let config: CustodyConfiguration
+    /// Where the originals are: the data folder's vault/, or an S3 bucket (`[vault]`).
+    public let vault: any Vault
     public let settings: ServerSettings
     let throttle: SignInGuard
     let metrics = Metrics()
@@ -52,8 +54,9 @@ public struct CustodyServer: Sendable {
     let csrfKeyBytes: [UInt8]
     var csrfKey: SymmetricKey { SymmetricKey(data: csrfKeyBytes) }
 
-    public init(folder: DataFolder, catalog: Catalog, config: CustodyConfiguration, settings: ServerSettings = ServerSettings()) {
+    public init(folder: DataFolder, catalog: Catalog, config: CustodyConfiguration, settings: ServerSettings = ServerSettings(), vault: (any Vault)? = nil) {
         self.folder = folder
+        self.vault = vault ?? LocalVault(root: folder.root)
         self.catalog = catalog
         self.config = config
         self.settings = settings
@@ -64,7 +67,7 @@ public struct CustodyServer: Sendable {
         let naming = (try? FileNameConvention(pattern: config.fileNamePattern, timeZone: config.timeZone))
             ?? (try! FileNameConvention(timeZone: config.timeZone))
         let logger = Logger(label: "custody.uploads")
-        let ingestor = Ingestor(folder: folder, catalog: catalog, inspector: ClipInspector(naming: naming), logger: logger, node: config.node.id)
+        let ingestor = Ingestor(folder: folder, catalog: catalog, inspector: ClipInspector(naming: naming), logger: logger, node: config.node.id, vault: self.vault)
         self.uploads = UploadSpool(folder: folder, catalog: catalog, ingestor: ingestor, policy: config.policy, limits: config.uploads, logger: logger)
     }
 

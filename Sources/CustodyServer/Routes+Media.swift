@@ -12,10 +12,15 @@ extension CustodyServer {
         router.get("/api/clips/{sha256}/media") { request, context in
             let (user, evidence) = try await clipFor(context)
             try checkNotPurged(evidence)
-            let path = folder.root.appendingPathComponent(evidence.storedPath).path
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                  let size = (attributes[.size] as? NSNumber)?.intValue
-            else { throw APIError(.notFound, "The stored file is missing; run custody verify.") }
+            // A local vault's file goes out with the file I/O of the server; a remote object
+            // is read from the store range by range.
+            let local = vault.localFile(evidence.storedPath)
+            let stored: Int64?
+            do { stored = try await vault.size(of: evidence.storedPath) } catch {
+                throw APIError(.serviceUnavailable, "The vault (\(vault.location)) cannot be read just now; try again shortly.")
+            }
+            guard let stored else { throw APIError(.notFound, "The stored file is missing; run custody verify.") }
+            let size = Int(stored)
 
             var headers = HTTPFields()
             headers[.contentType] = Self.mediaType(format: evidence.probe.formatName, ext: evidence.ext)
@@ -42,12 +47,12 @@ extension CustodyServer {
                 }
                 headers[.contentRange] = "bytes \(bytes.lowerBound)-\(bytes.upperBound)/\(size)"
                 headers[.contentLength] = String(bytes.count)
-                let body = try await io.loadFile(path: path, range: bytes, context: context)
+                let body = try await mediaBody(evidence.storedPath, local: local, range: bytes, io: io, context: context)
                 return Response(status: .partialContent, headers: headers, body: body)
             case .whole:
                 try await db { c in try await c.audit(actor: user.name, action: "played", subject: evidence.sha256) }
                 headers[.contentLength] = String(size)
-                let body = try await io.loadFile(path: path, context: context)
+                let body = size == 0 ? ResponseBody() : try await mediaBody(evidence.storedPath, local: local, range: 0...(size - 1), io: io, context: context)
                 return Response(status: .ok, headers: headers, body: body)
             }
         }
@@ -64,14 +69,48 @@ extension CustodyServer {
         }
     }
 
+    /// Bytes `range` of a stored original: from the local file, or streamed from the object
+    /// store in parts of at most 4 MiB (never the whole file in memory).
+    func mediaBody(_ key: String, local: URL?, range: ClosedRange<Int>, io: FileIO, context: CustodyRequestContext) async throws -> ResponseBody {
+        if let local {
+            return try await io.loadFile(path: local.path, range: range, context: context)
+        }
+        let vault = self.vault
+        return ResponseBody(contentLength: range.count) { writer in
+            let part = 4 << 20
+            var at = range.lowerBound
+            while at <= range.upperBound {
+                let end = min(at + part, range.upperBound + 1)
+                let bytes = try await vault.read(key, range: Int64(at)..<Int64(end))
+                try await writer.write(ByteBuffer(bytes: bytes))
+                at = end
+            }
+            try await writer.finish(nil)
+        }
+    }
+
     /// The first key frame as a JPEG at most 320 wide, cached beside the vault (never in it).
     func thumbnail(for evidence: EvidenceRecord) async throws -> [UInt8] {
         let cache = folder.root.appendingPathComponent("thumbnails")
         let file = cache.appendingPathComponent("\(evidence.sha256).jpg")
         if let data = FileManager.default.contents(atPath: file.path) { return Array(data) }
-        let source = folder.root.appendingPathComponent(evidence.storedPath).path
+        // FFmpeg reads a local file: a remote original is fetched into staging for the moment.
+        let local = vault.localFile(evidence.storedPath)
+        let source = local ?? folder.staging.appendingPathComponent(".thumbnail-\(UUID().uuidString)")
+        defer { if local == nil { try? FileManager.default.removeItem(at: source) } }
+        if local == nil {
+            do {
+                _ = FileManager.default.createFile(atPath: source.path, contents: nil)
+                let handle = try FileHandle(forWritingTo: source)
+                defer { try? handle.close() }
+                try await vault.stream(evidence.storedPath, chunkSize: 4 << 20) { try handle.write(contentsOf: $0) }
+            } catch {
+                throw APIError(.serviceUnavailable, "The vault (\(vault.location)) cannot be read just now; try again shortly.")
+            }
+        }
+        let path = source.path
         let still: Thumbnail = try await OffLoop.run {
-            do { return try Thumbnailer.thumbnail(path: source, maxWidth: 320) } catch {
+            do { return try Thumbnailer.thumbnail(path: path, maxWidth: 320) } catch {
                 throw APIError(.unprocessableContent, "No picture can be taken from this clip: \(error)")
             }
         }

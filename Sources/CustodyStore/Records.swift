@@ -75,6 +75,8 @@ public struct PendingIngest: Sendable, Equatable {
     public var id: Int64?
     public var sha256: String
     public var stagedPath: String
+    /// The vault key it goes to (`vault/ab/cd/<sha256>.<ext>`); journals written before the
+    /// vault was a type hold the absolute path in the data folder instead.
     public var finalPath: String
     public var evidenceJSON: String
     public var receiptJSON: String

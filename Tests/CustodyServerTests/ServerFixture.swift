@@ -29,7 +29,9 @@ struct ServerFixture {
 
     /// `adjust` changes the data folder's settings (e.g. upload limits) before the server starts;
     /// `tune` the server's.
-    init(adjust: (inout CustodyConfiguration) -> Void = { _ in }, tune: (inout ServerSettings) -> Void = { _ in }) async throws {
+    /// `vault`: where the originals go (default the data folder's vault/).
+    init(adjust: (inout CustodyConfiguration) -> Void = { _ in }, tune: (inout ServerSettings) -> Void = { _ in },
+         vault: (any Vault)? = nil) async throws {
         root = try TestEnvironment.temporaryFolder("server")
         folder = try DataFolder(path: root.appendingPathComponent("data").path)
         catalog = try Catalog(path: folder.catalogPath)
@@ -38,7 +40,8 @@ struct ServerFixture {
         adjust(&config)
         let ingestor = Ingestor(
             folder: folder, catalog: catalog,
-            inspector: ClipInspector(naming: try FileNameConvention(timeZone: config.timeZone)), logger: Logger(label: "test"))
+            inspector: ClipInspector(naming: try FileNameConvention(timeZone: config.timeZone)), logger: Logger(label: "test"),
+            vault: vault)
         let received = Timestamp.parse("2024-02-14T12:00:00Z", zone: config.timeZone)
         for file in SourceWalker.expand([RawPath(TestEnvironment.footage.path)]).files {
             _ = await ingestor.ingest(IngestRequest(source: file, receivedAt: received))
@@ -49,7 +52,7 @@ struct ServerFixture {
         var settings = ServerSettings()
         settings.maxJSONBody = 4096
         tune(&settings)
-        server = CustodyServer(folder: folder, catalog: catalog, config: config, settings: settings)
+        server = CustodyServer(folder: folder, catalog: catalog, config: config, settings: settings, vault: vault)
         let hash = await Passwords.hash(Self.password, cost: 4)
         for (name, role, officer) in Self.accounts {
             let user = try await catalog.addUser(name: name, role: role, officerID: officer, passwordHash: hash)

@@ -29,7 +29,16 @@ public struct LocalVault: Vault {
         return root.appendingPathComponent(key).path
     }
 
+    /// The links and fsyncs run on a thread of their own (`Blocking`), never on the pool that
+    /// serves requests.
     public func put(file: URL, key: String, sha256: String, size: Int64) async throws(VaultError) -> VaultPut {
+        let result: Result<VaultPut, VaultError> = await Blocking.run {
+            Result { () throws(VaultError) in try self.putNow(file: file, key: key, size: size) }
+        }
+        return try result.get()
+    }
+
+    func putNow(file: URL, key: String, size: Int64) throws(VaultError) -> VaultPut {
         let destination = try path(key)
         let folder = (destination as NSString).deletingLastPathComponent
         try Self.makeFolders(folder, key: key)
