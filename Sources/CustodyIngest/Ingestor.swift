@@ -187,7 +187,7 @@ public final class Ingestor: Sendable {
             let key = evidence.storedPath
             pendingID = try await catalog.addPending(PendingIngest(
                 sha256: staged.sha256, stagedPath: staged.path, finalPath: key,
-                evidenceJSON: try encode(evidence), receiptJSON: try encode(receipt)), node: node)
+                evidenceJSON: try encode(evidence), receiptJSON: try encode(JournalledReceipt(receipt: receipt, removal: removal(request, staged: staged, moved: journal != nil)))), node: node)
             // The staged file is probed; now it is put (a second name in a local vault, an
             // upload checked against its SHA-256 in S3), and only then recorded.
             _ = try await vault.put(file: URL(fileURLWithPath: staged.path), key: key, sha256: staged.sha256, size: staged.size)
@@ -195,9 +195,11 @@ public final class Ingestor: Sendable {
             if unreadable {
                 try await putQuarantineNote(key, reason: reason ?? "unreadable", original: display)
             }
+            // The original is in the vault and the journal can finish the record: a copied source
+            // goes now, so that a kill before the commit does not leave it to be handed in again.
+            removeSourceIfCopied(request, staged: staged, moved: journal != nil)
             let recorded = try await catalog.record(evidence: evidence, receipt: receipt, actor: request.handedInBy, pendingID: pendingID, moveID: journal)
             staged.discard()
-            removeSourceIfCopied(request, staged: staged, moved: journal != nil)
             if poisoned != nil, let guardKey { probeGuard.clear(guardKey) }
             if recorded == .duplicate {
                 return IngestResult(path: display, status: .duplicate, sha256: staged.sha256, size: staged.size, officerID: officer)
@@ -241,14 +243,17 @@ public final class Ingestor: Sendable {
     /// folder) not open for writing: otherwise it is left for the next hand-in. A renamed one
     /// is gone already, and whatever now has its name is somebody else's file.
     private func removeSourceIfCopied(_ request: IngestRequest, staged: StagedCopy, moved: Bool) {
-        guard request.move, !moved else { return }
-        guard let copied = staged.sourceState, let now = SourceState.of(request.source), now.sameContent(as: copied),
-              request.settled == nil || WriterProbe.hasWriter(request.source) != true
-        else {
+        guard let removal = removal(request, staged: staged, moved: moved) else { return }
+        if !removal.perform() {
             logger.warning("source changed after it was stored; left in place", metadata: ["path": "\(request.source.display)"])
-            return
         }
-        _ = request.source.withCString { unlink($0) }
+    }
+
+    /// What removing a copied source takes, journalled with the hand-in so that the start-up
+    /// that finishes a killed hand-in also removes its source (else it is handed in again).
+    func removal(_ request: IngestRequest, staged: StagedCopy, moved: Bool) -> SourceRemoval? {
+        guard request.move, !moved, let copied = staged.sourceState else { return nil }
+        return SourceRemoval(path: Data(request.source.bytes).base64EncodedString(), state: copied, dropFolder: request.settled != nil)
     }
 
     /// `KEY.reason.txt` beside a quarantined original: why, for whoever looks at the store.
@@ -273,6 +278,50 @@ public final class Ingestor: Sendable {
 
     private func encode(_ value: some Encodable) throws -> String {
         String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+}
+
+/// A copied source to remove once its hand-in is recorded: only while its name still holds the
+/// very file that was copied, unchanged and (from a drop folder) not open for writing.
+struct SourceRemoval: Codable, Sendable {
+    /// The path's bytes, base64 (a file name need not be UTF-8).
+    var path: String
+    var state: SourceState
+    var dropFolder: Bool
+
+    /// Removes the source; false when it changed and was left.
+    func perform() -> Bool {
+        guard let bytes = Data(base64Encoded: path) else { return false }
+        let source = RawPath(bytes: Array(bytes))
+        guard let now = SourceState.of(source) else { return true }  // gone already
+        guard now.sameContent(as: state), !dropFolder || WriterProbe.hasWriter(source) != true else { return false }
+        _ = source.withCString { unlink($0) }
+        return true
+    }
+}
+
+/// A receipt as journalled for a hand-in in flight: the receipt's own fields, and beside them
+/// the source to remove when it is finished (ignored by anything that decodes the receipt).
+struct JournalledReceipt: Codable {
+    var receipt: ReceiptRecord
+    var removal: SourceRemoval?
+
+    enum Keys: String, CodingKey { case removeSource = "custody_remove_source" }
+
+    init(receipt: ReceiptRecord, removal: SourceRemoval?) {
+        self.receipt = receipt
+        self.removal = removal
+    }
+
+    init(from decoder: any Decoder) throws {
+        receipt = try ReceiptRecord(from: decoder)
+        removal = try decoder.container(keyedBy: Keys.self).decodeIfPresent(SourceRemoval.self, forKey: .removeSource)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try receipt.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encodeIfPresent(removal, forKey: .removeSource)
     }
 }
 

@@ -55,6 +55,11 @@ extension Ingestor {
                 if inVault {
                     try await catalog.record(evidence: evidence, receipt: receipt, actor: "reconcile", pendingID: id)
                     if stagedThere { unlink(pending.stagedPath) }
+                    // A copied source that the killed hand-in would have removed goes now.
+                    if let removal = (try? decoder.decode(JournalledReceipt.self, from: Data(pending.receiptJSON.utf8)))?.removal,
+                       !removal.perform() {
+                        report.problems.append("the source of finished hand-in \(id) changed after it was copied; left in place")
+                    }
                     report.finished += 1
                 } else {
                     // Neither copy survived: the source was never removed (moves delete it only

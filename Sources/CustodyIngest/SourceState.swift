@@ -5,7 +5,7 @@ import Glibc
 
 /// What a drop-folder file looked like when it was seen: which inode, how long, when last
 /// written. Two equal states a settle window apart mean the file stood still meanwhile.
-public struct SourceState: Sendable, Equatable {
+public struct SourceState: Sendable, Equatable, Codable {
     public var device: UInt64
     public var inode: UInt64
     public var size: Int64
