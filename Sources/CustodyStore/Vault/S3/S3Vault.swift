@@ -20,6 +20,8 @@ public struct S3VaultConfiguration: Sendable {
     /// Files up to this size go up in one PUT; larger ones as a multipart upload of parts this
     /// big (S3 wants ≥ 5 MiB but the last). One part at a time is in memory.
     public var partSize: Int = 16 << 20
+    /// Parts sent at once in a multipart upload (memory: this many parts).
+    public var partsInFlight = 3
     /// How long one request may take.
     public var requestTimeout: Double = 300
 
@@ -199,25 +201,15 @@ public struct S3Vault: Vault {
         }
         // s3api numbers parts up to 1,000 (AWS: 10,000): grow the parts for very large files.
         let partSize = max(configuration.partSize, Int((size + 999) / 1000))
-        var parts: [(Int, String)] = []
         var whole = SHA256Hasher()
-        var sent: Int64 = 0
         do throws(VaultError) {
-            var number = 1
-            while sent < size {
-                let count = Int(min(Int64(partSize), size - sent))
-                let bytes = try Self.readPart(handle, count: count, file: file, key: key)
-                guard bytes.count == count else {
-                    throw VaultError(.digestMismatch, key: key, "\(file.path) became shorter while it was stored.")
-                }
-                whole.update(bytes)
-                let answer = try await send("PUT", path: path, query: [("partNumber", String(number)), ("uploadId", uploadID)], body: bytes, key: key)
-                guard answer.status == 200, let etag = answer.header("ETag") else {
-                    throw failure(answer, "Part \(number) of \(key)", key: key)
-                }
-                parts.append((number, etag))
-                sent += Int64(count)
-                number += 1
+            let parts: [(Int, String)]
+            do {
+                parts = try await sendParts(handle, file: file, key: key, path: path, uploadID: uploadID, partSize: partSize, size: size, whole: &whole)
+            } catch let error as VaultError {
+                throw error
+            } catch {
+                throw VaultError(.unavailable, key: key, "Storing \(key) in \(location) failed: \(error).")
             }
             guard whole.finish() == sha256 else {
                 throw VaultError(.digestMismatch, key: key, "The bytes read from \(file.path) do not hash to \(sha256); the upload was abandoned.")
@@ -232,6 +224,42 @@ public struct S3Vault: Vault {
         } catch {
             _ = try? await send("DELETE", path: path, query: [("uploadId", uploadID)], key: key)
             throw error
+        }
+    }
+
+    /// The parts of a multipart upload, read in order (each hashed into `whole` as it is read)
+    /// and sent up to `partsInFlight` at once: the store writes one while the next travels.
+    private func sendParts(
+        _ handle: FileHandle, file: URL, key: String, path: String, uploadID: String, partSize: Int, size: Int64, whole: inout SHA256Hasher
+    ) async throws -> [(Int, String)] {
+        try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            var etags: [(Int, String)] = []
+            var sent: Int64 = 0, number = 1, inFlight = 0
+            while sent < size {
+                let count = Int(min(Int64(partSize), size - sent))
+                let bytes = try Self.readPart(handle, count: count, file: file, key: key)
+                guard bytes.count == count else {
+                    throw VaultError(.digestMismatch, key: key, "\(file.path) became shorter while it was stored.")
+                }
+                whole.update(bytes)
+                let part = number
+                group.addTask {
+                    let answer = try await self.send("PUT", path: path, query: [("partNumber", String(part)), ("uploadId", uploadID)], body: bytes, key: key)
+                    guard answer.status == 200, let etag = answer.header("ETag") else {
+                        throw self.failure(answer, "Part \(part) of \(key)", key: key)
+                    }
+                    return (part, etag)
+                }
+                sent += Int64(count)
+                number += 1
+                inFlight += 1
+                if inFlight >= configuration.partsInFlight, let done = try await group.next() {
+                    etags.append(done)
+                    inFlight -= 1
+                }
+            }
+            for try await done in group { etags.append(done) }
+            return etags.sorted { $0.0 < $1.0 }
         }
     }
 
