@@ -109,4 +109,24 @@ import Testing
         #expect(lines.contains { $0.contains(gone) && $0.contains("missing") }, "\(verify.stdout)")
         #expect(lines.contains { $0.contains(altered) && $0.contains("altered") }, "\(verify.stdout)")
     }
+
+    @Test func theNightlyAuditPurgesFromTheBucket() async throws {
+        guard let d = try await Self.deployment("s3-purge") else { return }
+        defer { try? FileManager.default.removeItem(at: d.dir) }
+        let config = d.data.appendingPathComponent("config.toml")
+        let section = try String(contentsOf: config, encoding: .utf8)
+        try Data((section + "\n[retention]\ndefault_days = 30\n").utf8).write(to: config)
+        let shas = try Self.stock(d)
+        #expect(try await d.vault.listAll(prefix: "vault/").count == 2)
+
+        // The clips were recorded on 2024-02-14: by August their 30 days are long over.
+        let audit = try Run.program(Self.custody, ["audit", "--data", d.data.path, "--day", "2024-08-01", "--purge", "--by", "test"])
+        #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+        #expect(audit.stderr.contains("purged 2 clip(s)"), "\(audit.stderr)")
+        #expect(!audit.stderr.contains("INTEGRITY"), "\(audit.stderr)")
+        let left = try await d.vault.listAll(prefix: "vault/").map(\.key)
+        for sha in shas { #expect(!left.contains { $0.contains(sha) }, "\(sha) is still in the bucket") }
+        let verify = try Run.program(Self.custody, ["verify", "--data", d.data.path])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+    }
 }
