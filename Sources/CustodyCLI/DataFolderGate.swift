@@ -76,6 +76,12 @@ extension DataOptions {
                 if mode == .write, !folder.hasCatalog, let left = Self.evidenceWithoutCatalog(folder) {
                     throw StoreFailure(code: .missing, path: folder.catalogPath, detail: left)
                 }
+                if mode == .write, !folder.hasCatalog, vault.localFile("vault") == nil,
+                   let first = try? await vault.list(prefix: "vault/", after: nil, limit: 1), !first.isEmpty {
+                    // A bucket that holds originals already belonged to a catalog: not a new start.
+                    throw StoreFailure(code: .missing, path: folder.catalogPath, detail:
+                        "the vault \(vault.location) holds stored files that no catalog accounts for")
+                }
                 catalog = try Catalog(path: folder.catalogPath)
             }
         } catch {

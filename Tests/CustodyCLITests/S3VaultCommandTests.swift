@@ -80,6 +80,10 @@ import Testing
         for suffix in ["", "-wal", "-shm"] {
             try? FileManager.default.removeItem(at: d.data.appendingPathComponent("custody.sqlite" + suffix))
         }
+        // An ordinary command does not start a new, empty catalog beside a bucket of evidence.
+        let refused = try Run.program(Self.custody, ["ingest", "--data", d.data.path, d.dir.appendingPathComponent("in").path])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("holds stored files that no catalog accounts for"), "\(refused.stderr)")
         let recover = try Run.program(Self.custody, ["recover", "--data", d.data.path, "--from-vault"])
         #expect(recover.status == 0, "\(recover.stderr)")
         #expect(recover.stderr.contains("catalogued 3 stored file(s)"), "\(recover.stderr)")
