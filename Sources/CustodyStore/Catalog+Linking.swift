@@ -311,9 +311,16 @@ extension Catalog {
             if let received, received - end > policy.lateUploadSeconds { late.append(clips.count) }
             clips.append(ClipSpan(id: r[0], sha256: "", officerID: r[1], start: r[2], end: end, firstReceipt: received))
         }
-        let lookup = try db.cachedStatement(sql: "SELECT sha256 FROM evidence WHERE rowid = ?")
-        for i in late {
-            clips[i].sha256 = try String.fetchOne(lookup, arguments: [clips[i].id]) ?? ""
+        // A few hundred ids per query: one round trip each on PostgreSQL, not one per clip.
+        for chunk in late.chunked(500) {
+            var sha256s: [Int64: String] = [:]
+            for r in try SQLRow.fetchAll(
+                db, sql: "SELECT rowid, sha256 FROM evidence WHERE rowid IN (\(databaseQuestionMarks(count: chunk.count)))",
+                arguments: SQLArguments(chunk.map { clips[$0].id }))
+            {
+                sha256s[r[0]] = r[1] as String
+            }
+            for i in chunk { clips[i].sha256 = sha256s[clips[i].id] ?? "" }
         }
         let loaded = Date()
         let outcome = Linker.run(rows: rows, clips: clips, policy: policy)
@@ -337,32 +344,31 @@ extension Catalog {
                 try db.execute(sql: "DELETE FROM links WHERE clip_id IN (\(databaseQuestionMarks(count: chunk.count)))", arguments: SQLArguments(chunk))
             }
         }
-        let insertLink = try db.cachedStatement(sql: "INSERT OR IGNORE INTO links (clip_id, row_id) VALUES (?, ?)")
-        for link in outcome.links {
-            insertLink.setUncheckedArguments([link.clipID, rowIDs[link.row]])
-            try insertLink.execute()
-        }
+        // Each table's rows in one batch: on PostgreSQL a few statements of thousands of rows,
+        // not a round trip per row (which made a full relink 30 times slower there).
+        try db.executeBatch(
+            sql: "INSERT OR IGNORE INTO links (clip_id, row_id) VALUES (?, ?)",
+            rows: outcome.links.map { [$0.clipID, rowIDs[$0.row]] })
         var findingsPerRow: [String: Int] = [:]  // "incident|officer" → coverage findings
         for f in outcome.findings where f.kind != .lateUpload {
             findingsPerRow["\(f.incidentID ?? "")|\(f.officerID)", default: 0] += 1
         }
-        let insertCoverage = try db.cachedStatement(sql: """
-            INSERT INTO coverage (row_id, coverage, findings) VALUES (?, ?, ?)
-            ON CONFLICT (row_id) DO UPDATE SET coverage = excluded.coverage, findings = excluded.findings
-            """)
-        for (row, value) in outcome.coverage.sorted(by: { $0.key < $1.key }) {
-            let key = "\(rows[row].incidentID)|\(rows[row].officerID)"
-            insertCoverage.setUncheckedArguments([rowIDs[row], value, findingsPerRow[key] ?? 0])
-            try insertCoverage.execute()
-        }
-        let insertFinding = try db.cachedStatement(sql: """
-            INSERT INTO findings (officer_id, incident_id, kind, start, "end", window_start, window_end, coverage, clip_sha256)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        for f in outcome.findings {
-            insertFinding.setUncheckedArguments([f.officerID, f.incidentID, f.kind.rawValue, f.start, f.end, f.windowStart, f.windowEnd, f.coverage, f.clipSHA256])
-            try insertFinding.execute()
-        }
+        try db.executeBatch(
+            sql: """
+                INSERT INTO coverage (row_id, coverage, findings) VALUES (?, ?, ?)
+                ON CONFLICT (row_id) DO UPDATE SET coverage = excluded.coverage, findings = excluded.findings
+                """,
+            rows: outcome.coverage.sorted(by: { $0.key < $1.key }).map { row, value in
+                [rowIDs[row], value, findingsPerRow["\(rows[row].incidentID)|\(rows[row].officerID)"] ?? 0]
+            })
+        try db.executeBatch(
+            sql: """
+                INSERT INTO findings (officer_id, incident_id, kind, start, "end", window_start, window_end, coverage, clip_sha256)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            rows: outcome.findings.map { f in
+                [f.officerID, f.incidentID, f.kind.rawValue, f.start, f.end, f.windowStart, f.windowEnd, f.coverage, f.clipSHA256]
+            })
         summary.officers += batch.officers.count
         summary.links += outcome.links.count
         summary.findings += outcome.findings.count
