@@ -148,9 +148,10 @@ extension Catalog {
     private func relinkOfficers(_ officers: Set<String>, policy: Policy, into summary: inout LinkSummary) async throws {
         for batch in Array(officers).sorted().chunked(25) {
             let written = try await backend.write { db in
-                let prepared = try Self.prepareBatch(db, Set(batch), policy: policy)
                 var figures = LinkSummary()
-                try Self.writeBatch(db, prepared, replacing: true, into: &figures)
+                for part in try Self.prepareBatch(db, Set(batch), policy: policy) {
+                    try Self.writeBatch(db, part, replacing: true, into: &figures)
+                }
                 return figures
             }
             summary.add(written)
@@ -158,9 +159,10 @@ extension Catalog {
     }
 
     /// Everything, officer batch by officer batch: each batch is read and computed on a reader
-    /// connection while the batch before it is being written, and written in one short
-    /// transaction that replaces that batch's links, coverage and findings. Batches are sized
-    /// so that one holds a few tens of thousands of rows and clips. Rows left by officers,
+    /// connection while the batch before it is being written, and written in short
+    /// transactions (a few officers, `writeItems` rows and clips, each) that replace those
+    /// officers' links, coverage and findings. Batches are sized so that one holds
+    /// `batchItems` rows and clips. Rows left by officers,
     /// calls or clips that are gone are removed at the end.
     private func relinkEverything(policy: Policy, into summary: inout LinkSummary) async throws {
         // An older version dropped these during a full relink; one interrupted then left them out.
@@ -177,32 +179,33 @@ extension Catalog {
         let size = min(250, max(1, Self.batchItems / perOfficer))
         let batches = everyone.sorted().chunked(size).map(Set.init)
         let backend = self.backend
-        let prepare: @Sendable (Set<String>) async throws -> PreparedBatch = { batch in
+        let prepare: @Sendable (Set<String>) async throws -> [PreparedBatch] = { batch in
             try await backend.read { db in try Self.prepareBatch(db, batch, policy: policy) }
         }
         if !batches.isEmpty {
             var prepared = try await prepare(batches[0])
             for i in batches.indices {
                 // The next batch is read and computed while this one is written.
-                let next: Task<PreparedBatch, any Error>? = i + 1 < batches.count
+                let next: Task<[PreparedBatch], any Error>? = i + 1 < batches.count
                     ? Task { [batch = batches[i + 1]] in try await prepare(batch) } : nil
-                let current = prepared
-                let written = try await backend.write { db in
-                    var figures = LinkSummary()
-                    try Self.writeBatch(db, current, replacing: true, into: &figures)
-                    return figures
+                for part in prepared {
+                    let written = try await backend.write { db in
+                        var figures = LinkSummary()
+                        try Self.writeBatch(db, part, replacing: true, into: &figures)
+                        return figures
+                    }
+                    summary.add(written)
+                    // A moment between two transactions: a writer waiting in another process (a
+                    // hand-in, a claim, an audit entry) checks every millisecond and takes its turn here.
+                    try await Task.sleep(for: .milliseconds(2))
                 }
-                summary.add(written)
-                // A moment between two batches: a writer waiting in another process (a hand-in,
-                // a claim, an audit entry) checks every millisecond and takes its turn here.
-                try await Task.sleep(for: .milliseconds(2))
                 if let next { prepared = try await next.value }
             }
         }
         try await removeStaleDerivedRows(everyone: everyone)
     }
 
-    /// Rows and clips per full-relink batch: a few tens of milliseconds of writing in a release build.
+    /// Rows and clips read per full-relink batch (one reader query for each table).
     static let batchItems = 8_000
 
     /// Links, coverage and findings that no batch replaced: those of officers with no calls or
@@ -281,7 +284,13 @@ extension Catalog {
         var result: Result<PreparedBatch, any Error>?
     }
 
-    static func prepareBatch(_ db: any SQLDatabase, _ officers: Set<String>, policy: Policy) throws -> PreparedBatch {
+    /// Rows and clips per write transaction at most (unless one officer has more): a writer in
+    /// another process waits for one such transaction, a few tens of milliseconds.
+    static let writeItems = 2_000
+
+    /// Reads and computes `officers`' links, coverage and findings: one or more parts, each to
+    /// be written in a transaction of its own (see `writeItems`).
+    static func prepareBatch(_ db: any SQLDatabase, _ officers: Set<String>, policy: Policy) throws -> [PreparedBatch] {
         let started = Date()
         let list = Array(officers)
         let marks = databaseQuestionMarks(count: list.count)
@@ -323,10 +332,36 @@ extension Catalog {
             for i in chunk { clips[i].sha256 = sha256s[clips[i].id] ?? "" }
         }
         let loaded = Date()
-        let outcome = Linker.run(rows: rows, clips: clips, policy: policy)
-        return PreparedBatch(
-            officers: list, rowIDs: rowIDs, rows: rows, clipIDs: clips.map(\.id), outcome: outcome,
-            seconds: (loaded.timeIntervalSince(started), Date().timeIntervalSince(loaded)))
+        // Officers in groups of about `writeItems` rows and clips, each computed and written on
+        // its own: one officer's links are recomputed from that officer's rows and clips only.
+        var rowsOf: [String: [Int]] = [:]
+        var clipsOf: [String: [Int]] = [:]
+        for (i, row) in rows.enumerated() { rowsOf[row.officerID, default: []].append(i) }
+        for (i, clip) in clips.enumerated() { clipsOf[clip.officerID ?? "", default: []].append(i) }
+        var groups: [[String]] = [[]]
+        var items = 0
+        for officer in list.sorted() {
+            let n = (rowsOf[officer]?.count ?? 0) + (clipsOf[officer]?.count ?? 0)
+            if !groups[groups.count - 1].isEmpty, items + n > writeItems {
+                groups.append([])
+                items = 0
+            }
+            groups[groups.count - 1].append(officer)
+            items += n
+        }
+        var parts: [PreparedBatch] = []
+        for group in groups {
+            let rowIndices = group.flatMap { rowsOf[$0] ?? [] }
+            let clipIndices = group.flatMap { clipsOf[$0] ?? [] }
+            let groupRows = rowIndices.map { rows[$0] }
+            let groupClips = clipIndices.map { clips[$0] }
+            let outcome = Linker.run(rows: groupRows, clips: groupClips, policy: policy)
+            parts.append(PreparedBatch(
+                officers: group, rowIDs: rowIndices.map { rowIDs[$0] }, rows: groupRows, clipIDs: groupClips.map(\.id),
+                outcome: outcome, seconds: (0, 0)))
+        }
+        parts[0].seconds = (loaded.timeIntervalSince(started), Date().timeIntervalSince(loaded))
+        return parts
     }
 
     static func writeBatch(_ db: any SQLDatabase, _ batch: PreparedBatch, replacing: Bool, into summary: inout LinkSummary) throws {
