@@ -162,8 +162,8 @@ extension Catalog {
     /// connection while the batch before it is being written, and written in short
     /// transactions (a few officers, `writeItems` rows and clips, each) that replace those
     /// officers' links, coverage and findings. Batches are sized so that one holds
-    /// `batchItems` rows and clips. Rows left by officers,
-    /// calls or clips that are gone are removed at the end.
+    /// `batchItems` rows and clips. Rows left by officers, calls or clips that are gone are
+    /// removed at the end.
     private func relinkEverything(policy: Policy, into summary: inout LinkSummary) async throws {
         // An older version dropped these during a full relink; one interrupted then left them out.
         try await restoreDerivedIndexes()
