@@ -149,6 +149,77 @@ import Testing
         }
     }
 
+    @Test func aBatchInsertIsCutAroundItsValuesTuple() throws {
+        let one = PostgresSQL(rewriting: """
+            INSERT INTO coverage (row_id, coverage, findings) VALUES (?, COALESCE(?, 0), ?)
+            ON CONFLICT (row_id) DO UPDATE SET coverage = excluded.coverage
+            """).statements[0]
+        let template = try #require(PostgresSQL.valuesTemplate(one))
+        #expect(template.statement(rows: 2).sql == """
+            INSERT INTO coverage (row_id, coverage, findings) VALUES ($1, COALESCE($2, 0), $3), ($4, COALESCE($5, 0), $6)
+            ON CONFLICT (row_id) DO UPDATE SET coverage = excluded.coverage
+            """)
+        #expect(template.statement(inlining: [.integer(7), .real(0.5), .null, .integer(-1), .null, .integer(0)]) == """
+            INSERT INTO coverage (row_id, coverage, findings) VALUES ('7'::int8, COALESCE('0.5'::float8, 0), NULL), \
+            ('-1'::int8, COALESCE(NULL, 0), '0'::int8)
+            ON CONFLICT (row_id) DO UPDATE SET coverage = excluded.coverage
+            """)
+        // A placeholder outside the tuple takes one value per statement: not cut.
+        #expect(PostgresSQL.valuesTemplate(PostgresSQL(rewriting: "INSERT INTO t (a) VALUES (?) ON CONFLICT (a) DO UPDATE SET b = ?").statements[0]) == nil)
+        #expect(PostgresSQL.valuesTemplate(PostgresSQL(rewriting: "INSERT INTO t (a) SELECT a FROM u WHERE b = ?").statements[0]) == nil)
+    }
+
+    @Test func literalsDoubleQuotesAndBackslashes() {
+        var sql = ""
+        PostgresSQL.appendLiteral(.text(#"it's a \ and a \'"#), typed: false, to: &sql)
+        #expect(sql == #"E'it''s a \\ and a \\'''"#)
+        sql = ""
+        PostgresSQL.appendLiteral(.blob([0, 0xAB]), typed: false, to: &sql)
+        #expect(sql == #"E'\\x00ab'::bytea"#)
+        sql = ""
+        PostgresSQL.appendLiteral(.null, typed: true, to: &sql)
+        #expect(sql == "NULL::text")
+    }
+
+    /// `executeBatch` sends many rows per statement, and statements of many arguments go with
+    /// their values written in as literals: every kind of value must read back as it went in.
+    @Test func batchedAndInlinedValuesRoundTrip() async throws {
+        try await Self.withScratch { backend, _, _ in
+            let bytes = (0...255).map { UInt8($0) }
+            let awkward: [[SQLValue]] = [
+                [.integer(Int64.max), .real(1707874200.123456), .text(#"Zoë — 警察 🚓 'quoted' "x" ? $1 \ \' -- /*"#), .blob(bytes)],
+                [.integer(Int64.min), .real(-0.5), .text(""), .blob([])],
+                [.integer(0), .real(1e-300), .text("a\u{301}"), .blob([0])],
+                [.null, .null, .null, .null],
+                [.integer(1), .real(.infinity), .text("E'x'"), .blob([0x5C, 0x27])],
+            ]
+            let rows = awkward + (0..<4_500).map { [.integer(Int64($0)), .real(Double($0) / 7), .text("row \($0)"), .null] }
+            let (read, changed, inList) = try await backend.write { db in
+                try db.execute(sql: Self.table)
+                try db.executeBatch(sql: "INSERT INTO t (i, d, s, b) VALUES (?, ?, ?, ?)", rows: rows.map { SQLArguments(values: $0) })
+                let changed = db.changesCount
+                let read = try db.fetchRows(sql: "SELECT i, d, s, b FROM t ORDER BY id", arguments: [])
+                // 200 arguments: sent as literals.
+                let wanted = (0..<200).map { "row \($0)" }
+                let inList = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t WHERE s IN (\(databaseQuestionMarks(count: 200)))",
+                                              arguments: SQLArguments(wanted))
+                return (read, changed, inList)
+            }
+            #expect(changed == rows.count)
+            #expect(read.map(\.values) == rows)
+            #expect(inList == 200)
+            // The awkward texts found again through an inlined IN list.
+            let texts = awkward.compactMap { row -> String? in if case .text(let s) = row[2] { s } else { nil } }
+            let found = try await backend.read { db in
+                let padding = (0..<100).map { "absent \($0)" }
+                return try String.fetchAll(
+                    db, sql: "SELECT s FROM t WHERE s IN (\(databaseQuestionMarks(count: texts.count + padding.count))) ORDER BY id",
+                    arguments: SQLArguments(texts + padding))
+            }
+            #expect(found == texts)
+        }
+    }
+
     @Test func resultTypesReadAsSQLiteWould() async throws {
         try await Self.withScratch { backend, _, _ in
             let r = try await backend.write { db -> SQLRow? in

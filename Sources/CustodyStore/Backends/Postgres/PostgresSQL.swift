@@ -42,6 +42,242 @@ struct PostgresSQL: Sendable, Equatable {
     }
 }
 
+extension PostgresSQL {
+    /// A rewritten single-row `INSERT … VALUES ($1, …, $k) [ON CONFLICT …]` cut around its
+    /// VALUES tuple, so that it can be sent for many rows at once: `VALUES (…), (…), …`, the
+    /// placeholders numbered on row after row. Only statements whose every placeholder lies in
+    /// that one tuple qualify (an `ON CONFLICT … WHERE x = $n` would take one value per
+    /// statement, not per row).
+    struct ValuesTemplate: Sendable, Equatable {
+        /// Up to and including `VALUES `.
+        var head: String
+        /// The tuple, split at its placeholders: `pieces[0] $p[0] pieces[1] $p[1] … pieces[k]`.
+        var pieces: [String]
+        /// The 1-based placeholder numbers, in the order they appear in the tuple.
+        var placeholders: [Int]
+        /// After the tuple (an `ON CONFLICT` clause, possibly empty).
+        var tail: String
+        var width: Int
+        var typedParameters: Set<Int>
+
+        /// The statement for `values.count / width` rows whose values are written into its text
+        /// as literals (`PostgresSQL.literal`): no parameters at all. Binding tens of thousands
+        /// of parameters costs the driver more than the server takes to parse their literals.
+        func statement(inlining values: ArraySlice<SQLValue>) -> String {
+            var sql = head
+            let rows = values.count / width
+            var k0 = values.startIndex
+            for r in 0..<rows {
+                if r > 0 { sql += ", " }
+                for (k, piece) in pieces.enumerated() {
+                    sql += piece
+                    if k < placeholders.count {
+                        let p = placeholders[k] - 1
+                        PostgresSQL.appendLiteral(values[k0 + p], typed: typedParameters.contains(p), to: &sql)
+                    }
+                }
+                k0 += width
+            }
+            sql += tail
+            return sql
+        }
+
+        /// The statement for `rows` rows.
+        func statement(rows: Int) -> Statement {
+            var sql = head
+            sql.reserveCapacity(head.count + tail.count + rows * (pieces.reduce(0) { $0 + $1.utf8.count } + width * 6))
+            var typed: Set<Int> = []
+            for r in 0..<rows {
+                if r > 0 { sql += ", " }
+                let offset = r * width
+                for (k, piece) in pieces.enumerated() {
+                    sql += piece
+                    if k < placeholders.count { sql += "$\(placeholders[k] + offset)" }
+                }
+                for t in typedParameters { typed.insert(t + offset) }
+            }
+            sql += tail
+            return Statement(sql: sql, parameterCount: rows * width, typedParameters: typed)
+        }
+    }
+
+    /// `statement` cut for `ValuesTemplate`, or nil when it is not an insert of that shape.
+    static func valuesTemplate(_ statement: Statement) -> ValuesTemplate? {
+        if let hit = templates.withLock({ $0[statement.sql] }) { return hit }
+        let result = ValuesTemplate(cutting: statement)
+        templates.withLock { cache in
+            if cache.count >= 256 { cache.removeAll(keepingCapacity: true) }
+            cache[statement.sql] = result
+        }
+        return result
+    }
+
+    private static let templates = Mutex<[String: ValuesTemplate?]>([:])
+
+    /// `statement`'s text with each `$n` replaced by the literal of `values[n - 1]`; nil when a
+    /// `$` that is not a placeholder makes the text ambiguous (dollar quoting).
+    static func inlining(_ statement: Statement, _ values: ArraySlice<SQLValue>) -> String? {
+        let bytes = Array(statement.sql.utf8)
+        var out = ""
+        out.reserveCapacity(bytes.count + values.count * 12)
+        var i = 0
+        var copied = 0
+        let base = values.startIndex
+        func flush(_ end: Int) { out += String(decoding: bytes[copied..<end], as: UTF8.self) }
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
+                i += 1
+                while i < bytes.count {
+                    if bytes[i] == c {
+                        if i + 1 < bytes.count, bytes[i + 1] == c { i += 2; continue }
+                        break
+                    }
+                    i += 1
+                }
+                i += 1
+                continue
+            }
+            if c == UInt8(ascii: "-"), i + 1 < bytes.count, bytes[i + 1] == c { return nil }  // a comment: not worth it
+            if c == UInt8(ascii: "/"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "*") { return nil }
+            if c == UInt8(ascii: "$") {
+                var j = i + 1
+                var n = 0
+                while j < bytes.count, bytes[j] >= 0x30, bytes[j] <= 0x39 { n = n * 10 + Int(bytes[j] - 0x30); j += 1 }
+                guard j > i + 1, n >= 1, n <= values.count else { return nil }
+                flush(i)
+                appendLiteral(values[base + n - 1], typed: statement.typedParameters.contains(n - 1), to: &out)
+                copied = j
+                i = j
+                continue
+            }
+            i += 1
+        }
+        flush(bytes.count)
+        return out
+    }
+
+    /// `value` as an SQL literal of the type it would be bound as (see `PostgresTransaction`):
+    /// integers int8, reals float8, blobs bytea, text and NULL untyped (so the column gives
+    /// their type) unless `typed`, then text. Strings are quoted as libpq's `PQescapeLiteral`
+    /// does: `E'…'` with quotes and backslashes doubled, which reads the same whatever
+    /// `standard_conforming_strings` says.
+    static func appendLiteral(_ value: SQLValue, typed: Bool, to sql: inout String) {
+        switch value {
+        case .null:
+            sql += typed ? "NULL::text" : "NULL"
+        case .integer(let i):
+            sql += "'\(i)'::int8"
+        case .real(let d):
+            if d.isNaN { sql += "'NaN'::float8" }
+            else if d.isInfinite { sql += d < 0 ? "'-Infinity'::float8" : "'Infinity'::float8" }
+            else { sql += "'\(d)'::float8" }  // Swift's shortest text that reads back as the same double
+        case .text(let s):
+            appendQuoted(s, to: &sql)
+            if typed { sql += "::text" }
+        case .blob(let bytes):
+            let digits = Array("0123456789abcdef".utf8)
+            var hex: [UInt8] = Array("E'\\\\x".utf8)
+            hex.reserveCapacity(hex.count + bytes.count * 2 + 8)
+            for b in bytes { hex.append(digits[Int(b >> 4)]); hex.append(digits[Int(b & 15)]) }
+            hex += Array("'::bytea".utf8)
+            sql += String(decoding: hex, as: UTF8.self)
+        }
+    }
+
+    static func appendQuoted(_ s: String, to sql: inout String) {
+        var needsEscape = false
+        for c in s.utf8 where c == UInt8(ascii: "'") || c == UInt8(ascii: "\\") { needsEscape = true; break }
+        guard needsEscape else { sql += "E'"; sql += s; sql += "'"; return }
+        var out: [UInt8] = Array("E'".utf8)
+        out.reserveCapacity(s.utf8.count + 8)
+        for c in s.utf8 {
+            out.append(c)
+            if c == UInt8(ascii: "'") || c == UInt8(ascii: "\\") { out.append(c) }
+        }
+        out.append(UInt8(ascii: "'"))
+        sql += String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension PostgresSQL.ValuesTemplate {
+    init?(cutting statement: PostgresSQL.Statement) {
+        let bytes = Array(statement.sql.utf8)
+        guard statement.parameterCount > 0 else { return nil }
+        // Scans the bytes outside quotes: where VALUES starts its tuple, where the tuple ends,
+        // and every `$n` (none may lie outside the tuple).
+        var i = 0
+        var open: Int?
+        var close: Int?
+        var depth = 0
+        var pieces: [String] = []
+        var placeholders: [Int] = []
+        var pieceStart = 0
+        func isWordByte(_ c: UInt8) -> Bool {
+            (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "_") || c >= 0x80
+        }
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
+                i += 1
+                while i < bytes.count {
+                    if bytes[i] == c {
+                        if i + 1 < bytes.count, bytes[i + 1] == c { i += 2; continue }
+                        break
+                    }
+                    i += 1
+                }
+                i += 1
+                continue
+            }
+            if c == UInt8(ascii: "$"), i + 1 < bytes.count, bytes[i + 1] >= 0x30, bytes[i + 1] <= 0x39 {
+                guard open != nil, close == nil else { return nil }  // outside the tuple
+                var j = i + 1
+                var n = 0
+                while j < bytes.count, bytes[j] >= 0x30, bytes[j] <= 0x39 { n = n * 10 + Int(bytes[j] - 0x30); j += 1 }
+                pieces.append(String(decoding: bytes[pieceStart..<i], as: UTF8.self))
+                placeholders.append(n)
+                pieceStart = j
+                i = j
+                continue
+            }
+            if open == nil {
+                if (c | 0x20) == UInt8(ascii: "v"), i + 6 <= bytes.count,
+                   String(decoding: bytes[i..<i + 6], as: UTF8.self).uppercased() == "VALUES",
+                   i == 0 || !isWordByte(bytes[i - 1]), i + 6 == bytes.count || !isWordByte(bytes[i + 6]) {
+                    var j = i + 6
+                    while j < bytes.count, bytes[j] == 0x20 || (bytes[j] >= 0x09 && bytes[j] <= 0x0D) { j += 1 }
+                    guard j < bytes.count, bytes[j] == UInt8(ascii: "(") else { return nil }
+                    open = j
+                    depth = 1
+                    pieceStart = j
+                    i = j + 1
+                    continue
+                }
+            } else if close == nil {
+                if c == UInt8(ascii: "(") { depth += 1 }
+                if c == UInt8(ascii: ")") {
+                    depth -= 1
+                    if depth == 0 {
+                        close = i
+                        pieces.append(String(decoding: bytes[pieceStart...i], as: UTF8.self))
+                    }
+                }
+            }
+            i += 1
+        }
+        guard let open, let close else { return nil }
+        // Each of $1…$k once, so that numbering on row by row gives every row its own values.
+        guard placeholders.sorted() == Array(1...statement.parameterCount) else { return nil }
+        head = String(decoding: bytes[..<open], as: UTF8.self)
+        tail = String(decoding: bytes[(close + 1)...], as: UTF8.self)
+        self.pieces = pieces
+        self.placeholders = placeholders
+        width = statement.parameterCount
+        typedParameters = statement.typedParameters
+    }
+}
+
 /// A single pass over the SQL's bytes. Every character that matters here is ASCII, so
 /// cutting the UTF-8 bytes at those characters keeps every multi-byte character whole.
 private struct Lexer {
