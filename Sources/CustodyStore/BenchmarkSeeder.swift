@@ -25,15 +25,18 @@ public enum BenchmarkSeeder {
             let state = (rng, incident, clipNumber)
             (rng, incident, clipNumber) = try await catalog.backend.write { db in
                 var (rng, incident, clipNumber) = state
-                let insertRow = try db.cachedStatement(sql: """
+                // Many rows per statement where the backend can (PostgreSQL: one round trip per
+                // few thousand rows); the same rows in the same order either way.
+                var rows: [SQLArguments] = [], clips: [SQLArguments] = []
+                let insertRow = """
                     INSERT INTO dispatch_rows (incident_id, officer_id, dispatched_at, arrived_at, cleared_at, category, station, source, line, imported_at)
                     VALUES (?, ?, ?, ?, ?, 'synthetic', 'S1', 'seed', 0, 0)
-                    """)
-                let insertClip = try db.cachedStatement(sql: """
+                    """
+                let insertClip = """
                     INSERT INTO evidence (sha256, size, ext, location, stored_path, duration, start_time, end_time, first_received_at,
                         officer_id, attribution, integrity, probe_json, stored_at)
                     VALUES (?, 1000, 'mp4', 'vault', 'vault/x', ?, ?, ?, ?, ?, 'file', 'ok', '{}', 0)
-                    """)
+                    """
                 for o in first..<min(first + batch, plan.officers) {
                     let officer = String(format: "B%05d", o)
                     // Calls spread over the year, in order; clips mostly around them.
@@ -46,7 +49,7 @@ public enum BenchmarkSeeder {
                         let arrived = dispatched + rng.uniform(120, 1200)
                         let cleared = arrived + rng.uniform(300, 3600)
                         incident += 1
-                        try insertRow.execute(arguments: [String(format: "%d-%08d", plan.year, incident), officer, dispatched, arrived, cleared])
+                        rows.append([String(format: "%d-%08d", plan.year, incident), officer, dispatched, arrived, cleared])
                         // About 2.5 clips a call: late starts, splits, gaps, some calls with none.
                         let clipsHere = r == rowsPerOfficer - 1 ? clipsLeft : min(clipsLeft, Int(rng.uniform(0, 5)))
                         var start = arrived + rng.uniform(-60, 90)
@@ -54,12 +57,14 @@ public enum BenchmarkSeeder {
                             let end = start + rng.uniform(60, 1500)
                             clipNumber += 1
                             let received = end + (rng.uniform(0, 1) < 0.02 ? rng.uniform(90_000, 400_000) : rng.uniform(600, 20_000))
-                            try insertClip.execute(arguments: [Self.fakeHash(clipNumber), end - start, start, end, received, officer])
+                            clips.append([Self.fakeHash(clipNumber), end - start, start, end, received, officer])
                             start = end + (rng.uniform(0, 1) < 0.7 ? rng.uniform(0, 2) : rng.uniform(3, 120))
                         }
                         clipsLeft -= clipsHere
                     }
                 }
+                try db.executeBatch(sql: insertRow, rows: rows)
+                try db.executeBatch(sql: insertClip, rows: clips)
                 return (rng, incident, clipNumber)
             }
             progress("seeded \(min(first + batch, plan.officers))/\(plan.officers) officers, \(incident) calls, \(clipNumber) clips")
