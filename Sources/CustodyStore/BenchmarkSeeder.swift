@@ -69,6 +69,7 @@ public enum BenchmarkSeeder {
             }
             progress("seeded \(min(first + batch, plan.officers))/\(plan.officers) officers, \(incident) calls, \(clipNumber) clips")
         }
+        try await catalog.refreshStatistics()
     }
 
     static func fakeHash(_ n: Int) -> String {

@@ -366,6 +366,13 @@ extension Catalog {
 
     static func writeBatch(_ db: any SQLDatabase, _ batch: PreparedBatch, replacing: Bool, into summary: inout LinkSummary) throws {
         let started = Date()
+        if db.dialect == .postgres {
+            // Links, coverage and findings are derived: this transaction need not wait for its
+            // own WAL flush (hundreds of them in a full link). A crash can lose only the last of
+            // them, whole, never half; and the next synchronous commit on the server (the
+            // relink's own bookkeeping, any hand-in) flushes them all first.
+            try db.execute(sql: "SET LOCAL synchronous_commit = off")
+        }
         let (rowIDs, rows, outcome) = (batch.rowIDs, batch.rows, batch.outcome)
         if replacing {
             let marks = databaseQuestionMarks(count: batch.officers.count)

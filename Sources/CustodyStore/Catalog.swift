@@ -54,6 +54,14 @@ public final class Catalog: Sendable {
 
     /// The stored paths of the evidence rows with these SHA-256s (by primary key: cheap however
     /// large the catalog), for checking a few vault files against it.
+    /// After a bulk load (a migration, a seeded benchmark): PostgreSQL's planner statistics
+    /// brought up to date at once, not when autovacuum next gets round to the tables (until
+    /// then it plans for empty tables). SQLite keeps no statistics here: nothing to do.
+    public func refreshStatistics() async throws {
+        guard dialect == .postgres else { return }
+        try await backend.write { db in try db.execute(sql: "ANALYZE") }
+    }
+
     public func storedPaths(sha256s: [String]) async throws -> Set<String> {
         try await backend.read { db in
             var paths = Set<String>()

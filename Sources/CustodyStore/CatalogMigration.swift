@@ -122,6 +122,7 @@ public struct CatalogMigration: Sendable {
                 }
             }
             try await moveIdentityCounters()
+            try await target.refreshStatistics()
             return true
         }
         guard ran == true else {

@@ -12,7 +12,7 @@ pg_server() {  # sets pg_url, pg_password_file
     return
   fi
   if [ -z "$pg_started" ]; then
-    tools/postgres start "$work/pg" >/dev/null
+    PG_SHARED_BUFFERS=${PG_SHARED_BUFFERS:-1GB} PG_MAX_WAL_SIZE=${PG_MAX_WAL_SIZE:-4GB} tools/postgres start "$work/pg" >/dev/null
     pg_started="$work/pg"
   fi
   pg_url=$(sed -n 's/^CUSTODY_PG_URL=//p' "$work/pg/env")
