@@ -363,5 +363,61 @@ enum PostgresSchema {
             "ALTER TABLE pending_ingest ADD COLUMN node \(text) NOT NULL DEFAULT ''",
             "ALTER TABLE move_journal ADD COLUMN node \(text) NOT NULL DEFAULT ''",
         ]),
+        Migration(version: 8, identifier: "v8: queue counts once per statement", statements: [
+            // v3's row triggers updated the same queue_counts row once per item: a refresh that
+            // adds 100,000 items in one transaction left 100,000 versions of that row for each
+            // update to walk (minutes, growing with the square). Statement triggers with
+            // transition tables count each statement's items at once.
+            "DROP TRIGGER queue_count_insert ON review_items",
+            "DROP TRIGGER queue_count_delete ON review_items",
+            "DROP TRIGGER queue_version_update ON review_items",
+            "DROP TRIGGER queue_count_update ON review_items",
+            """
+            CREATE FUNCTION queue_counts_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                UPDATE queue_counts q SET n = q.n + x.c FROM (SELECT state, COUNT(*) AS c FROM new_items GROUP BY state) x
+                    WHERE q.state = x.state;
+                UPDATE queue_counts SET n = n + (SELECT COUNT(*) FROM new_items) WHERE state = 'version';
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER queue_counts_inserted AFTER INSERT ON review_items
+                REFERENCING NEW TABLE AS new_items FOR EACH STATEMENT EXECUTE FUNCTION queue_counts_inserted()
+            """,
+            """
+            CREATE FUNCTION queue_counts_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                UPDATE queue_counts q SET n = q.n - x.c FROM (SELECT state, COUNT(*) AS c FROM old_items GROUP BY state) x
+                    WHERE q.state = x.state;
+                UPDATE queue_counts SET n = n + (SELECT COUNT(*) FROM old_items) WHERE state = 'version';
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER queue_counts_deleted AFTER DELETE ON review_items
+                REFERENCING OLD TABLE AS old_items FOR EACH STATEMENT EXECUTE FUNCTION queue_counts_deleted()
+            """,
+            // Any change to an item changes the version (cached pages key on it); a change of
+            // state moves it between the counts.
+            """
+            CREATE FUNCTION queue_counts_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                UPDATE queue_counts q SET n = q.n + x.d FROM (
+                    SELECT state, SUM(d) AS d FROM (
+                        SELECT o.state, -1 AS d FROM old_items o JOIN new_items m ON m.id = o.id WHERE o.state IS DISTINCT FROM m.state
+                        UNION ALL
+                        SELECT m.state, 1 AS d FROM old_items o JOIN new_items m ON m.id = o.id WHERE o.state IS DISTINCT FROM m.state
+                    ) moved GROUP BY state) x
+                    WHERE q.state = x.state;
+                UPDATE queue_counts SET n = n + (SELECT COUNT(*) FROM new_items) WHERE state = 'version';
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER queue_counts_updated AFTER UPDATE ON review_items
+                REFERENCING OLD TABLE AS old_items NEW TABLE AS new_items FOR EACH STATEMENT EXECUTE FUNCTION queue_counts_updated()
+            """,
+        ]),
     ]
 }

@@ -308,6 +308,10 @@ extension SQLiteBackend {
                 ALTER TABLE move_journal ADD COLUMN node TEXT NOT NULL DEFAULT '';
                 """)
         }
+        migrator.registerMigration("v8: queue counts once per statement") { _ in
+            // PostgreSQL's queue-count triggers became statement triggers; SQLite's row
+            // triggers update in place and stay. Kept so that version N means the same on both.
+        }
         return migrator
     }
 }
