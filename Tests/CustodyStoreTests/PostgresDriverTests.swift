@@ -413,14 +413,16 @@ import Testing
     @Test func aWaitingLinkLockGetsItWhenTheHolderLetsGo() async throws {
         try await Self.withScratch { backend, url, password in
             let other = try await PostgresBackend(url: url, password: password, connections: 1)
-            let released = Mutex(false)
+            let released = Mutex(false), held = Mutex(false)
             let holder = Task {
                 try await backend.withLinkLock(wait: true) {
+                    held.withLock { $0 = true }
                     try await Task.sleep(for: .milliseconds(400))
                     released.withLock { $0 = true }
                 }
             }
-            try await Task.sleep(for: .milliseconds(100))
+            // Only once the holder has it (a loaded machine can take a while to connect).
+            while !held.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
             let sawRelease = try await other.withLinkLock(wait: true) { released.withLock { $0 } }
             #expect(sawRelease == true)
             _ = try await holder.value
