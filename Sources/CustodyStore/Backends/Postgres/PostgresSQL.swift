@@ -126,18 +126,7 @@ extension PostgresSQL {
         func flush(_ end: Int) { out += String(decoding: bytes[copied..<end], as: UTF8.self) }
         while i < bytes.count {
             let c = bytes[i]
-            if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
-                i += 1
-                while i < bytes.count {
-                    if bytes[i] == c {
-                        if i + 1 < bytes.count, bytes[i + 1] == c { i += 2; continue }
-                        break
-                    }
-                    i += 1
-                }
-                i += 1
-                continue
-            }
+            if PostgresSQL.skipQuoted(bytes, at: &i) { continue }
             if c == UInt8(ascii: "-"), i + 1 < bytes.count, bytes[i + 1] == c { return nil }  // a comment: not worth it
             if c == UInt8(ascii: "/"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "*") { return nil }
             if c == UInt8(ascii: "$") {
@@ -218,18 +207,7 @@ extension PostgresSQL.ValuesTemplate {
         }
         while i < bytes.count {
             let c = bytes[i]
-            if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
-                i += 1
-                while i < bytes.count {
-                    if bytes[i] == c {
-                        if i + 1 < bytes.count, bytes[i + 1] == c { i += 2; continue }
-                        break
-                    }
-                    i += 1
-                }
-                i += 1
-                continue
-            }
+            if PostgresSQL.skipQuoted(bytes, at: &i) { continue }
             if c == UInt8(ascii: "$"), i + 1 < bytes.count, bytes[i + 1] >= 0x30, bytes[i + 1] <= 0x39 {
                 guard open != nil, close == nil else { return nil }  // outside the tuple
                 var j = i + 1
@@ -479,3 +457,22 @@ private func isIdentifierStart(_ c: UInt8) -> Bool {
 }
 private func isIdentifierPart(_ c: UInt8) -> Bool { isIdentifierStart(c) || isDigit(c) || c == UInt8(ascii: "$") }
 private func upper(_ c: UInt8) -> UInt8 { c >= 0x61 && c <= 0x7A ? c - 0x20 : c }
+
+extension PostgresSQL {
+    /// Steps `i` past a quoted string or name (`'…'`, `"…"`, a doubled quote inside it) that
+    /// starts at `i`; false, and `i` unchanged, when none starts there. `$n` inside one is text.
+    static func skipQuoted(_ bytes: [UInt8], at i: inout Int) -> Bool {
+        let c = bytes[i]
+        guard c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") else { return false }
+        i += 1
+        while i < bytes.count {
+            if bytes[i] == c {
+                if i + 1 < bytes.count, bytes[i + 1] == c { i += 2; continue }
+                break
+            }
+            i += 1
+        }
+        i += 1
+        return true
+    }
+}
