@@ -30,6 +30,11 @@ enum AuditLog {
     }
 
     static func append(_ db: any SQLDatabase, actor: String, action: String, subject: String, detail: JSONValue) throws {
+        if db.dialect == .postgres {
+            // The chain's tail has one writer at a time: writes that append hold the catalog's
+            // write lock too, audit-only transactions (`CatalogBackend.auditWrite`) only this.
+            try db.execute(sql: "SELECT pg_advisory_xact_lock(\(PostgresBackend.auditLockKey))", arguments: [])
+        }
         let last = try SQLRow.fetchOne(db, sql: "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
         let prevHash: String = last?["hash"] ?? genesis
         let id: Int64 = (last?["id"] ?? 0) + 1

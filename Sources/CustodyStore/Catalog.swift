@@ -192,9 +192,10 @@ public final class Catalog: Sendable {
 
     // MARK: - Audit
 
-    /// Appends one entry to the hash-chained audit log.
+    /// Appends one entry to the hash-chained audit log. On PostgreSQL it does not wait for other
+    /// catalog writes, such as a relink's (see `CatalogBackend.auditWrite`).
     public func audit(actor: String, action: String, subject: String, detail: JSONValue = .object([])) async throws {
-        try await backend.write { db in
+        try await backend.auditWrite { db in
             try AuditLog.append(db, actor: actor, action: action, subject: subject, detail: detail)
         }
     }

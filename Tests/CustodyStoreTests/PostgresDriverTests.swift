@@ -1,4 +1,5 @@
 @testable import CustodyStore
+import CustodyCore
 import Foundation
 import Testing
 
@@ -426,6 +427,45 @@ import Testing
             let sawRelease = try await other.withLinkLock(wait: true) { released.withLock { $0 } }
             #expect(sawRelease == true)
             _ = try await holder.value
+            try await other.close()
+        }
+    }
+
+    /// An audit-only append (a page view) does not wait for another node's write transaction,
+    /// such as one of a relink's; appends from writes and audit-only ones still form one chain.
+    @Test func anAuditAppendDoesNotWaitForAnotherWrite() async throws {
+        try await Self.withScratch { backend, url, password in
+            let catalog = Catalog(backend: backend)
+            let other = try await PostgresBackend(url: url, password: password, connections: 2)
+            let holding = Mutex(false), letGo = DispatchSemaphore(value: 0)
+            let writer = Task {
+                try await other.write { _ in
+                    holding.withLock { $0 = true }
+                    _ = letGo.wait(timeout: .now() + 20)
+                }
+            }
+            while !holding.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+            let started = ContinuousClock.now
+            try await catalog.audit(actor: "r", action: "viewed", subject: "incident:1")
+            let waited = ContinuousClock.now - started
+            letGo.signal()
+            try await writer.value
+            #expect(waited < .seconds(5), "the view's audit entry waited \(waited) for the other write")
+            // Audit-only appends racing appends made inside writes: one unbroken chain.
+            let writing = Catalog(backend: other)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<20 {
+                    group.addTask { try await catalog.audit(actor: "r", action: "viewed", subject: "incident:\(i)") }
+                    group.addTask {
+                        try await other.write { db in
+                            try AuditLog.append(db, actor: "s", action: "test", subject: "w\(i)", detail: .object([]))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await writing.verifyAuditChain() == [])
+            #expect(try await catalog.auditEntries().count == 41)
             try await other.close()
         }
     }

@@ -17,6 +17,12 @@ protocol CatalogBackend: Sendable {
     /// another node, and the audit chain is appended by one writer at a time.
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) throws -> T) async throws -> T
 
+    /// A transaction that only appends to the audit log. On PostgreSQL it takes the audit
+    /// chain's own lock, not the catalog's write lock, so recording that someone viewed a page
+    /// does not wait for a relink's write transaction; every append takes that lock, so the chain
+    /// still has one writer at a time. SQLite has one writer for everything: a plain write.
+    func auditWrite<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) throws -> T) async throws -> T
+
     /// Runs `body` holding the relink lock (one relink at a time across processes and nodes),
     /// or returns nil at once when `wait` is false and another relink holds it.
     func withLinkLock<T: Sendable>(wait: Bool, _ body: () async throws -> T) async throws -> T?

@@ -22,10 +22,12 @@ public final class PostgresBackend: CatalogBackend, Sendable {
     public var dialect: SQLDialect { .postgres }
     public var description: String { "postgres://\(url)" }
 
-    /// The advisory lock keys (64-bit, fixed): catalog writes, relinks, schema migrations.
+    /// The advisory lock keys (64-bit, fixed): catalog writes, relinks, schema migrations, the
+    /// audit chain's tail (taken by every append, after the write lock when a write holds it).
     static let writeLockKey: Int64 = 0x6375_7374_6F64_7977  // "custodyw"
     static let linkLockKey: Int64 = 0x6375_7374_6F64_796C  // "custodyl"
     static let migrationLockKey: Int64 = 0x6375_7374_6F64_796D  // "custodym"
+    static let auditLockKey: Int64 = 0x6375_7374_6F64_7961  // "custodya"
 
     private let pool: ConnectionPool
     private let threads: NIOThreadPool
@@ -65,6 +67,13 @@ public final class PostgresBackend: CatalogBackend, Sendable {
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) throws -> T) async throws -> T {
         try await run { [pool] in
             try pool.transaction(begin: "BEGIN", lock: Self.writeLockKey, body)
+        }
+    }
+
+    func auditWrite<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) throws -> T) async throws -> T {
+        // AuditLog.append takes the audit lock itself, first thing in the body.
+        try await run { [pool] in
+            try pool.transaction(begin: "BEGIN", lock: nil, body)
         }
     }
 

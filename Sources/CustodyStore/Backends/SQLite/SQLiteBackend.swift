@@ -75,6 +75,10 @@ final class SQLiteBackend: CatalogBackend {
         try await writer.write { db in try body(SQLiteConnection(db)) }
     }
 
+    func auditWrite<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) throws -> T) async throws -> T {
+        try await write(body)
+    }
+
     /// Holds an exclusive lock on `<catalog>.link-lock` while `body` runs (an in-process lock
     /// stands in for it in memory). Without `wait`, returns nil at once when another relink
     /// holds the lock. A wait for the lock happens on a thread of its own, not on the
