@@ -5,7 +5,6 @@ import CustodyServer
 import CustodyStore
 import Foundation
 import ServiceLifecycle
-import Hummingbird
 
 /// `custody serve [--host 127.0.0.1] [--port 8080]`
 struct Serve: AsyncParsableCommand {
@@ -38,7 +37,7 @@ struct Serve: AsyncParsableCommand {
         let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings, vault: context.vault)
         let maintenance = MaintenanceService(catalog: context.catalog, uploads: server.uploads, policy: context.config.policy, every: 300)
         Console.error("custody serve: \(context.folder.root.path) on http://\(host):\(port)/; Ctrl-C to stop")
-        try await server.application(logger: Logs.logger("custody.serve"), services: [maintenance]).runService()
+        try await server.run(logger: Logs.logger("custody.serve"), services: [maintenance])
     }
 }
 
@@ -170,7 +169,7 @@ struct Demo: AsyncParsableCommand {
         settings.demoMode = true
         let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings, vault: context.vault)
         let maintenance = MaintenanceService(catalog: context.catalog, uploads: server.uploads, policy: context.config.policy, every: 300)
-        try await server.application(logger: Logs.logger("custody.demo"), services: [maintenance]).runService()
+        try await server.run(logger: Logs.logger("custody.demo"), services: [maintenance])
     }
 }
 

@@ -112,6 +112,12 @@ public struct CustodyServer: Sendable {
             logger: logger)
     }
 
+    /// Serves until SIGINT or SIGTERM, running `services` beside the server (what `custody serve`
+    /// and `custody demo` do), so callers need no HTTP types of their own.
+    public func run(logger: Logger, services: [any Service] = []) async throws {
+        try await application(logger: logger, services: services).runService()
+    }
+
     // MARK: - Request helpers
 
     /// The body as a JSON object, with a clear message for each way it can be wrong.
