@@ -221,6 +221,52 @@ import Testing
         }
     }
 
+    /// `insertRows` (COPY in text format): every kind of value, escapes included, reads back
+    /// as it went in, in more than one part; a duplicate key fails and rolls the rows back.
+    @Test func copiedRowsRoundTripAndADuplicateKeyFails() async throws {
+        try await Self.withScratch { backend, _, _ in
+            let bytes = (0...255).map { UInt8($0) }
+            let awkward: [[SQLValue]] = [
+                [.integer(Int64.max), .real(1707874200.123456), .text("tab\there\nnew line\r\\N \\ back\\slash 'q' \"d\" 警察 🚓"), .blob(bytes)],
+                [.integer(Int64.min), .real(-0.5), .text(""), .blob([])],
+                [.integer(0), .real(1e-300), .text("\\N"), .blob([0x5C, 0x09, 0x0A])],
+                [.null, .null, .null, .null],
+                [.integer(1), .real(-.infinity), .text("a\u{301}"), .blob([0])],
+            ]
+            // About 3 MB of text: several writes in one COPY.
+            let filler = String(repeating: "x", count: 100)
+            let rows = awkward + (0..<30_000).map { [.integer(Int64($0)), .real(Double($0) / 7), .text("row \($0) \(filler)"), .null] }
+            let (read, changed) = try await backend.write { db in
+                try db.execute(sql: Self.table)
+                try db.insertRows(into: "t", columns: ["i", "d", "s", "b"], rows: rows.map { SQLArguments(values: $0) })
+                let changed = db.changesCount
+                return (try db.fetchRows(sql: "SELECT i, d, s, b FROM t ORDER BY id", arguments: []), changed)
+            }
+            #expect(changed == rows.count)
+            #expect(read.count == rows.count)
+            #expect(read.map(\.values) == rows)
+            let nan = try await backend.write { db in
+                try db.execute(sql: "DELETE FROM t")
+                try db.insertRows(into: "t", columns: ["d"], rows: [[Double.nan]])
+                return try Double.fetchOne(db, sql: "SELECT d FROM t")
+            }
+            #expect(nan?.isNaN == true)
+            // A duplicate primary key: the transaction fails, nothing of it stays.
+            let failure = await #expect(throws: PostgresFailure.self) {
+                try await backend.write { db in
+                    try db.insertRows(into: "t", columns: ["id", "i"], rows: [[Int64(900_001), Int64(1)], [Int64(900_001), Int64(2)]])
+                }
+            }
+            // It names the COPY and the key, not the megabytes sent.
+            #expect(failure?.description.contains("23505") == true, "\(String(describing: failure))")
+            #expect(failure?.description.contains("COPY t (id, i) FROM STDIN") == true, "\(String(describing: failure))")
+            let left = try await backend.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t WHERE id = 900001") }
+            #expect(left == 0)
+            // The backend goes on after the failed COPY.
+            try await backend.write { db in try db.insertRows(into: "t", columns: ["i"], rows: [[Int64(5)]]) }
+        }
+    }
+
     @Test func resultTypesReadAsSQLiteWould() async throws {
         try await Self.withScratch { backend, _, _ in
             let r = try await backend.write { db -> SQLRow? in
