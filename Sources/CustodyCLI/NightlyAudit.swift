@@ -59,7 +59,7 @@ struct NightlyAudit {
         outcome.officers = officers.count
         if !officers.isEmpty {
             let summary = try await catalog.relink(officers: officers, policy: context.config.policy, actor: actor)
-            outcome.queueChanges = try await catalog.refreshQueue(officers: officers)
+            outcome.queueChanges = try await catalog.refreshQueue(officers: officers, handling: context.config.policy.handling)
             announce("relinked \(officers.count) officer(s): \(summary.links) link(s), \(summary.findings) finding(s); \(outcome.queueChanges) queue item(s) added or withdrawn")
         } else {
             announce("no calls or clips on \(day): nothing to relink")

@@ -140,7 +140,7 @@ struct Demo: AsyncParsableCommand {
         Console.error(report.human)
         try await context.catalog.relink(officers: nil, policy: context.config.policy, actor: "demo")
         // A larger sample share than production's 5 %, so the eight clean calls show a few.
-        try await context.catalog.refreshQueue(sampleShare: 0.25, seed: "demo")
+        try await context.catalog.refreshQueue(handling: context.config.policy.handling, sampleShare: 0.25, seed: "demo")
         // The nightly audit for the samples' day and for the Sunday that closes their week, so the
         // report page and DATA/reports have a daily and a weekly report to show.
         for day in ["2024-02-14", "2024-02-18"] {
@@ -206,7 +206,7 @@ struct MaintenanceService: Service {
             Console.error("custody serve: queued relink failed: \(error)")
         }
         do {
-            let added = try await catalog.refreshQueue()
+            let added = try await catalog.refreshQueue(handling: policy.handling)
             if added > 0 { Console.error("custody serve: \(added) new queue item(s)") }
         } catch {
             Console.error("custody serve: queue refresh failed: \(error)")

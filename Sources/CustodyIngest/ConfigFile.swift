@@ -29,6 +29,20 @@ public enum ConfigFile {
         link_after_minutes = 10      # … to clearance + this
         window_starts_at = "arrived" # or "dispatched"
 
+        # The 110 handling chain: 接警 received → 派警 dispatched → 到场 arrived → 处警 cleared.
+        # A delay longer than its limit is a finding; a call still open that long is one too.
+        [handling]
+        dispatch_limit_seconds = 180 # received → dispatched: slow_dispatch
+        arrival_limit_seconds = 900  # dispatched → arrived: slow_arrival
+        no_arrival_hours = 2         # dispatched, no arrival, not cleared: no_arrival
+        not_closed_hours = 24        # arrived (or dispatched), no clearance: not_closed (不闭环)
+        # Tighter or looser limits for a priority or a category (category wins; keys left out
+        # keep the value above). Values as the dispatch export writes them:
+        # [handling.priority."1"]
+        # arrival_limit_seconds = 600
+        # [handling.category."噪音扰民"]
+        # arrival_limit_seconds = 1800
+
         # Resumable uploads (tus) to `custody serve`.
         [uploads]
         max_size_mb = 8192           # larger uploads are refused (413)
@@ -95,6 +109,9 @@ public enum ConfigFile {
                 config.policy.windowStart = value
             }
         }
+        if let handling = table["handling"]?.table {
+            config.policy.handling = try parseHandling(handling, path: path)
+        }
         if let uploads = table["uploads"]?.table {
             func number(_ key: String, minimum: Double) throws(Failure) -> Double? {
                 guard let value = uploads[key] else { return nil }
@@ -110,5 +127,41 @@ public enum ConfigFile {
         try parseRetentionAndAudit(table, into: &config, path: path)
         try parseDeployment(table, into: &config, path: path)
         return config
+    }
+
+    /// `[handling]`: the four limits, then `priority."P"` and `category."C"` tables of overrides.
+    static func parseHandling(_ table: TOMLTable, path: String) throws(Failure) -> HandlingPolicy {
+        func override(_ t: TOMLTable, _ name: String, top: Bool = false) throws(Failure) -> HandlingOverride {
+            func number(_ key: String) throws(Failure) -> Double? {
+                guard let value = t[key] else { return nil }
+                if let d = value.double, d >= 0 { return d }
+                if let i = value.int, i >= 0 { return Double(i) }
+                throw Failure(description: "\(path): \(name).\(key) must be a number ≥ 0.")
+            }
+            let known = Set(["dispatch_limit_seconds", "arrival_limit_seconds", "no_arrival_hours", "not_closed_hours"] + (top ? ["priority", "category"] : []))
+            if let unknown = t.keys.sorted().first(where: { !known.contains($0) }) {
+                throw Failure(description: "\(path): \(name) has no setting \"\(unknown)\" (known: dispatch_limit_seconds, arrival_limit_seconds, no_arrival_hours, not_closed_hours).")
+            }
+            return HandlingOverride(
+                dispatchSeconds: try number("dispatch_limit_seconds"), arrivalSeconds: try number("arrival_limit_seconds"),
+                noArrivalSeconds: try number("no_arrival_hours").map { $0 * 3600 }, notClosedSeconds: try number("not_closed_hours").map { $0 * 3600 })
+        }
+        var policy = HandlingPolicy()
+        let base = try override(table, "handling", top: true)
+        policy.defaults = base.applied(to: policy.defaults)
+        for (key, slot) in [("priority", \HandlingPolicy.byPriority), ("category", \HandlingPolicy.byCategory)] {
+            guard let value = table[key] else { continue }
+            guard let values = value.table else {
+                throw Failure(description: "\(path): handling.\(key) must be tables, e.g. [handling.\(key).\"1\"].")
+            }
+            for name in values.keys.sorted() {
+                guard let t = values[name]?.table else {
+                    throw Failure(description: "\(path): handling.\(key).\"\(name)\" must be a table of limits.")
+                }
+                let o = try override(t, "handling.\(key).\"\(name)\"")
+                policy[keyPath: slot][name] = o
+            }
+        }
+        return policy
     }
 }

@@ -138,7 +138,7 @@ extension Catalog {
                 let remove = try db.cachedStatement(sql: "DELETE FROM relink_wanted WHERE officer_id = ? AND wanted_at = ?")
                 for (officer, at) in wanted { try remove.execute(arguments: [officer, at]) }
             }
-            try await refreshQueue(officers: officers)
+            try await refreshQueue(officers: officers, handling: policy.handling)
             done.formUnion(officers)
         }
     }

@@ -58,6 +58,7 @@ public enum Review {
     /// Queue order: finding kinds first, then clips that need a person, then samples.
     public static let priorities: [String: Int] = [
         "no_recording": 0, "early_stop": 1, "late_start": 2, "interruption": 3, "late_upload": 4,
+        "no_arrival": 4, "not_closed": 4,
         "unreadable": 5, "unattributed": 6, "unlinked": 7, "sample": 8,
     ]
 }
@@ -87,7 +88,10 @@ extension Catalog {
     /// Adds the items the current findings call for (idempotent). Open items follow their
     /// call's most urgent finding; closed ones are left as reviewed. Returns how many are new.
     @discardableResult
-    public func refreshQueue(officers: Set<String>? = nil, sampleShare: Double = 0.05, seed: String = "custody", now: Date = Date()) async throws -> Int {
+    public func refreshQueue(
+        officers: Set<String>? = nil, handling: HandlingPolicy = HandlingPolicy(), sampleShare: Double = 0.05, seed: String = "custody",
+        now: Date = Date()
+    ) async throws -> Int {
         try await backend.write { db in
             let before = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_items") ?? 0
             let t = now.timeIntervalSince1970
@@ -143,6 +147,10 @@ extension Catalog {
             withdrawn += try SQLRow.fetchAll(
                 db, sql: "SELECT id, subject FROM review_items r INDEXED BY review_officer WHERE \(officers == nil ? "officer_id IS NOT NULL" : scope) AND \(stale)",
                 arguments: SQLArguments(list))
+            // Calls never reached or never closed (issue 15), and those since closed: everyone's
+            // (a call becomes overdue with time alone; open calls have an index of their own).
+            let handled = try Self.refreshHandlingItems(db, policy: handling, now: now)
+            withdrawn += handled.withdrawn
             for row in withdrawn {
                 let id: Int64 = row[0]
                 try db.execute(sql: "DELETE FROM review_items WHERE id = ?", arguments: [id])
@@ -179,7 +187,7 @@ extension Catalog {
         guard !officers.isEmpty else { return LinkSummary() }
         switch try await relinkOrQueue(officers: officers, policy: policy, actor: actor) {
         case .done(let summary):
-            try await refreshQueue(officers: officers)
+            try await refreshQueue(officers: officers, handling: policy.handling)
             return summary
         case .queued(let count):
             var summary = LinkSummary()

@@ -51,7 +51,7 @@ public protocol LinkStore: Sendable {
 
 /// The review queue: items, claims and leases, verdicts, reopening and reassigning.
 public protocol ReviewQueueStore: Sendable {
-    func refreshQueue(officers: Set<String>?, sampleShare: Double, seed: String, now: Date) async throws -> Int
+    func refreshQueue(officers: Set<String>?, handling: HandlingPolicy, sampleShare: Double, seed: String, now: Date) async throws -> Int
     func relinkAndRefreshQueue(officers: Set<String>, policy: Policy, actor: String) async throws -> Catalog.LinkSummary
     func queue(state: String?, limit: Int, offset: Int, now: Date) async throws -> (items: [ReviewItem], total: Int)
     func queueVersion(now: Date) async throws -> Int

@@ -48,4 +48,39 @@ import Testing
             #expect(error.description.contains(message), "\(error.description)")
         }
     }
+
+    @Test func handlingLimitsAndTheirOverridesAreRead() throws {
+        #expect(try ConfigFile.parse(ConfigFile.template).policy.handling == HandlingPolicy())
+        let config = try ConfigFile.parse("""
+            [handling]
+            dispatch_limit_seconds = 120
+            not_closed_hours = 12
+            [handling.priority."一级"]
+            arrival_limit_seconds = 300
+            [handling.category."噪音扰民"]
+            arrival_limit_seconds = 1800
+            no_arrival_hours = 1.5
+            """)
+        let h = config.policy.handling
+        #expect(h.defaults == HandlingLimits(dispatchSeconds: 120, arrivalSeconds: 900, noArrivalSeconds: 7200, notClosedSeconds: 43200))
+        #expect(h.byPriority == ["一级": HandlingOverride(arrivalSeconds: 300)])
+        #expect(h.byCategory == ["噪音扰民": HandlingOverride(arrivalSeconds: 1800, noArrivalSeconds: 5400)])
+    }
+
+    @Test(arguments: [
+        ("[handling]\ndispatch_limit_seconds = -1", "handling.dispatch_limit_seconds must be a number ≥ 0"),
+        ("[handling]\nnot_closed_hours = \"a day\"", "handling.not_closed_hours must be a number ≥ 0"),
+        ("[handling]\narrival_limit = 900", "handling has no setting \"arrival_limit\""),
+        ("[handling.priority.\"1\"]\narrival_limit_seconds = \"x\"", "handling.priority.\"1\".arrival_limit_seconds must be a number ≥ 0"),
+        ("[handling]\npriority = 3", "handling.priority must be tables"),
+        ("[handling.category.\"x\".priority]\nfoo = 1", "handling.category.\"x\" has no setting \"priority\""),
+    ])
+    func aWrongHandlingValueIsNamed(text: String, message: String) {
+        do {
+            _ = try ConfigFile.parse(text)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.description.contains(message), "\(error.description)")
+        }
+    }
 }

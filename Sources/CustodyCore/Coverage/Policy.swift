@@ -20,6 +20,8 @@ public struct Policy: Sendable, Equatable {
     public var linkAfterSeconds: Double = 10 * 60
     /// The required window starts on arrival (default) or on dispatch.
     public var windowStart: WindowStart = .arrived
+    /// The 110 handling limits (`[handling]`, issue 15).
+    public var handling = HandlingPolicy()
 
     public init() {}
 }

@@ -419,5 +419,10 @@ enum PostgresSchema {
                 REFERENCING OLD TABLE AS old_items NEW TABLE AS new_items FOR EACH STATEMENT EXECUTE FUNCTION queue_counts_updated()
             """,
         ]),
+        Migration(version: 9, identifier: "v9: open calls", statements: [
+            // Calls without a clearance, for the handling rule's not_closed and no_arrival
+            // (issue 15): the queue refresh reads only these, not every dispatch row.
+            "CREATE INDEX dispatch_open ON dispatch_rows(officer_id) WHERE cleared_at IS NULL",
+        ]),
     ]
 }

@@ -312,6 +312,11 @@ extension SQLiteBackend {
             // PostgreSQL's queue-count triggers became statement triggers; SQLite's row
             // triggers update in place and stay. Kept so that version N means the same on both.
         }
+        migrator.registerMigration("v9: open calls") { db in
+            // Calls without a clearance, for the handling rule's not_closed and no_arrival
+            // (issue 15): the queue refresh reads only these, not every dispatch row.
+            try db.execute(sql: "CREATE INDEX dispatch_open ON dispatch_rows(officer_id) WHERE cleared_at IS NULL")
+        }
         return migrator
     }
 }
