@@ -128,14 +128,24 @@ public struct S3Vault: Vault {
         if let body {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        do {
-            let response = try await client.execute(request, timeout: .seconds(Int64(configuration.requestTimeout)))
-            // An error document is small; a body is at most what the caller expects.
-            let collected = try await response.body.collect(upTo: max(collectUpTo, 64 << 10))
-            return Answer(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                          body: Array(collected.readableBytesView))
-        } catch {
-            throw VaultError(.unavailable, key: key, "The object store at \(configuration.endpoint.absoluteString) did not answer \(method): \(error).")
+        // A kept-alive connection the store closed just as this request went out fails with
+        // remoteConnectionClosed: sent again once on a new connection. Every body here is in
+        // memory, and HEAD, GET, PUT and DELETE are idempotent (a POST, which starts or
+        // completes a multipart upload, is not sent twice).
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let response = try await client.execute(request, timeout: .seconds(Int64(configuration.requestTimeout)))
+                // An error document is small; a body is at most what the caller expects.
+                let collected = try await response.body.collect(upTo: max(collectUpTo, 64 << 10))
+                return Answer(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                              body: Array(collected.readableBytesView))
+            } catch let error as HTTPClientError where error == .remoteConnectionClosed && attempt == 1 && method != "POST" {
+                continue
+            } catch {
+                throw VaultError(.unavailable, key: key, "The object store at \(configuration.endpoint.absoluteString) did not answer \(method): \(error).")
+            }
         }
     }
 
