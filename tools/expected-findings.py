@@ -17,6 +17,12 @@ Choices where SPEC.md leaves room (see samples/README.md):
 - late_upload: one line per incident the clip links to (incident_id null when unlinked),
   officer_id = the clip's officer, start = clip end, end = receipt time, seconds = the delay,
   plus clip_sha256; no window fields and no coverage.
+- The 110 handling chain (issue 15), judged as of --as-of with the default limits: a time after
+  the as-of instant has not happened yet; "longer than" is strict. slow_dispatch (received →
+  dispatched > 180 s), slow_arrival (dispatched → arrived > 900 s), no_arrival (dispatched, neither
+  arrived nor cleared, > 2 h), not_closed (arrived, else dispatched, not cleared, > 24 h); each with
+  start/end of the delay (end = the as-of instant for an open call), seconds, limit_seconds and
+  the row's station.
 """
 
 import argparse
@@ -36,6 +42,11 @@ LATE_START = 30
 EARLY_STOP = 30
 INTERRUPTION = 10
 LATE_UPLOAD = 24 * 3600
+# Custody's default [handling] limits (issue 15).
+DISPATCH_LIMIT = 180
+ARRIVAL_LIMIT = 900
+NO_ARRIVAL = 2 * 3600
+NOT_CLOSED = 24 * 3600
 SPAN_BEFORE = 5 * 60
 SPAN_AFTER = 10 * 60
 
@@ -101,6 +112,8 @@ def load_dispatch(path):
         for r in reader:
             rows.append({
                 "incident": r["incident_id"].strip(), "officer": r["officer_id"].strip(),
+                "received": parse_utc(r.get("received_at", "")),
+                "station": r.get("station", "").strip() or None,
                 "dispatched": parse_utc(r.get("dispatched_at", "")),
                 "arrived": parse_utc(r.get("arrived_at", "")),
                 "cleared": parse_utc(r.get("cleared_at", "")),
@@ -172,11 +185,34 @@ def coverage_findings(row, clips):
     return found
 
 
+def handling_findings(row, as_of):
+    known = lambda t: t if t is not None and t <= as_of else None
+    rec, dis, arr, clr = (known(row[k]) for k in ("received", "dispatched", "arrived", "cleared"))
+    out = []
+    def add(kind, start, end, limit):
+        out.append({"incident_id": row["incident"], "officer_id": row["officer"], "kind": kind,
+                    "start": fmt(start), "end": fmt(end), "seconds": round((end - start).total_seconds()),
+                    "limit_seconds": limit, "station": row["station"]})
+    secs = lambda a, b: (b - a).total_seconds()
+    if rec and dis and secs(rec, dis) > DISPATCH_LIMIT:
+        add("slow_dispatch", rec, dis, DISPATCH_LIMIT)
+    if dis and arr and secs(dis, arr) > ARRIVAL_LIMIT:
+        add("slow_arrival", dis, arr, ARRIVAL_LIMIT)
+    if dis and arr is None and clr is None and secs(dis, as_of) > NO_ARRIVAL:
+        add("no_arrival", dis, as_of, NO_ARRIVAL)
+    since = arr or dis
+    if clr is None and since and secs(since, as_of) > NOT_CLOSED:
+        add("not_closed", since, as_of, NOT_CLOSED)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "samples"))
     ap.add_argument("--received-at", default="2024-02-14T12:00:00Z")
+    ap.add_argument("--as-of", default="2024-02-14T16:00:00Z", help="judge the handling as of this instant (UTC)")
     args = ap.parse_args()
+    as_of = parse_utc(args.as_of)
     received = parse_utc(args.received_at)
 
     clips = load_clips(os.path.join(args.samples, "footage"))
@@ -195,6 +231,8 @@ def main():
                 findings.append({"incident_id": inc, "officer_id": c["officer"], "kind": "late_upload",
                                  "start": fmt(c["end"]), "end": fmt(received), "seconds": round(delay),
                                  "clip_sha256": c["sha256"]})
+    for r in rows:
+        findings += handling_findings(r, as_of)
     findings.sort(key=lambda f: (f["incident_id"] or "", f["officer_id"], f["kind"], f["start"]))
 
     dump = lambda o: json.dumps(o, ensure_ascii=False, separators=(",", ":"))

@@ -108,9 +108,9 @@ struct LinkCommand: AsyncParsableCommand {
     }
 }
 
-/// `custody gaps [--json] [--incident ID] [--officer ID] [--since T] [--until T]`
+/// `custody gaps [--json] [--incident ID] [--officer ID] [--since T] [--until T] [--as-of T] [--kind K]…`
 struct Gaps: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List findings (SPEC §7).")
+    static let configuration = CommandConfiguration(abstract: "List findings: the recording (SPEC §7) and the 110 handling of calls.")
 
     @OptionGroup var options: DataOptions
 
@@ -129,8 +129,22 @@ struct Gaps: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only findings that start at or before T (ISO 8601).", valueName: "T"))
     var until: String?
 
+    @Option(name: .customLong("as-of"), help: ArgumentHelp(
+        "Judge the handling of calls as of T (ISO 8601; default now): a call open at T for longer than its limit is not_closed.",
+        valueName: "T"))
+    var asOf: String?
+
+    @Option(help: ArgumentHelp(
+        "Only this kind (repeatable): \((FindingKind.allCases.map(\.rawValue) + HandlingKind.allCases.map(\.rawValue)).joined(separator: ", ")).",
+        valueName: "K"))
+    var kind: [String] = []
+
     func validate() throws {
-        for (name, value) in [("--since", since), ("--until", until)] {
+        let known = FindingKind.allCases.map(\.rawValue) + HandlingKind.allCases.map(\.rawValue)
+        if let wrong = kind.first(where: { !known.contains($0) }) {
+            throw ValidationError("--kind '\(wrong)' is not a finding kind: use one of \(known.joined(separator: ", ")).")
+        }
+        for (name, value) in [("--since", since), ("--until", until), ("--as-of", asOf)] {
             if let value, Timestamp.parse(value, zone: TimeZone(identifier: "UTC")!) == nil {
                 throw ValidationError("\(name) '\(value)' is not a time: use ISO 8601, e.g. 2024-02-14T00:00:00Z.")
             }
@@ -143,30 +157,60 @@ struct Gaps: AsyncParsableCommand {
             incidentID: incident, officerID: officer,
             since: since.flatMap { Timestamp.parse($0, zone: context.zone) },
             until: until.flatMap { Timestamp.parse($0, zone: context.zone) })
-        let findings = try await context.catalog.findings(query)
+        let kinds = Set(kind)
+        let findings = try await context.catalog.findings(query).filter { kinds.isEmpty || kinds.contains($0.kind.rawValue) }
+        let handlingKinds = Set(HandlingKind.allCases.filter { kinds.isEmpty || kinds.contains($0.rawValue) })
+        let handling = handlingKinds.isEmpty ? [] : try await context.catalog.handlingFindings(
+            policy: context.config.policy.handling,
+            asOf: asOf.flatMap { Timestamp.parse($0, zone: context.zone) } ?? Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)),
+            incidentID: incident, officerID: officer, since: query.since, until: query.until, kinds: handlingKinds)
+        // One list in print order (incident, officer, kind, start): the recording findings keep
+        // their order, the handling ones fall in beside them.
+        enum Line { case recording(Finding), handling(HandlingFinding) }
+        func key(_ line: Line) -> (String, String, String, Double) {
+            switch line {
+            case .recording(let f): (f.incidentID ?? "", f.officerID, f.kind.rawValue, f.start)
+            case .handling(let f): (f.incidentID, f.officerID, f.kind.rawValue, f.start)
+            }
+        }
+        let lines = (findings.map(Line.recording) + handling.map(Line.handling)).sorted { key($0) < key($1) }
         if json {
             let output = JSONLineWriter()
-            findings.forEach(output.write)
+            for line in lines {
+                switch line {
+                case .recording(let f): output.write(f)
+                case .handling(let f): output.write(f)
+                }
+            }
             return
         }
-        guard !findings.isEmpty else {
+        guard !lines.isEmpty else {
             Console.out("no findings")
             return
         }
-        let header = ["incident", "officer", "kind", "start", "end", "seconds", "coverage"]
+        let header = ["incident", "officer", "kind", "start", "end", "seconds", "coverage / limit"]
         var table = [header]
-        for f in findings {
-            table.append([
-                f.incidentID ?? "-", f.officerID, f.kind.rawValue,
-                Timestamp.format(Date(timeIntervalSince1970: f.start)), Timestamp.format(Date(timeIntervalSince1970: f.end)),
-                String(f.seconds), f.coverage.map { String(format: "%.0f%%", $0 * 100) } ?? "-",
-            ])
+        for line in lines {
+            switch line {
+            case .recording(let f):
+                table.append([
+                    f.incidentID ?? "-", f.officerID, f.kind.rawValue,
+                    Timestamp.format(Date(timeIntervalSince1970: f.start)), Timestamp.format(Date(timeIntervalSince1970: f.end)),
+                    String(f.seconds), f.coverage.map { String(format: "%.0f%%", $0 * 100) } ?? "-",
+                ])
+            case .handling(let f):
+                table.append([
+                    f.incidentID, f.officerID, f.kind.rawValue,
+                    Timestamp.format(Date(timeIntervalSince1970: f.start)), Timestamp.format(Date(timeIntervalSince1970: f.end)),
+                    String(f.seconds), "limit \(Int(f.limitSeconds.rounded())) s",
+                ])
+            }
         }
         let widths = header.indices.map { c in table.map { $0[c].count }.max() ?? 0 }
         for row in table {
             Console.out(row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  "))
         }
-        let kinds = Dictionary(grouping: findings, by: \.kind).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
-        Console.out("\n\(findings.count) finding(s): \(kinds.joined(separator: ", "))")
+        let counts = Dictionary(grouping: lines.map { key($0).2 }, by: { $0 }).map { "\($0.value.count) \($0.key)" }.sorted()
+        Console.out("\n\(lines.count) finding(s): \(counts.joined(separator: ", "))")
     }
 }

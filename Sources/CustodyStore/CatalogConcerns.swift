@@ -31,6 +31,10 @@ public protocol EvidenceStore: Sendable {
 
 /// Links of clips to calls, coverage, findings, and the views and report figures built on them.
 public protocol LinkStore: Sendable {
+    /// The 110 handling findings of the matching dispatch rows, as of an instant (issue 15).
+    func handlingFindings(
+        policy: HandlingPolicy, asOf: Date, incidentID: String?, officerID: String?, since: Date?, until: Date?, kinds: Set<HandlingKind>?
+    ) async throws -> [HandlingFinding]
     func relink(officers: Set<String>?, policy: Policy, actor: String) async throws -> Catalog.LinkSummary
     func relinkOrQueue(officers: Set<String>, policy: Policy, actor: String) async throws -> Catalog.RelinkOutcome
     func relinksWanted() async throws -> Set<String>
