@@ -24,6 +24,38 @@ extension StoreContract {
             }
         }
 
+        /// Calls never reached or never closed become a supervisor's item (issue 15), judged as
+        /// of the refresh; handling findings are read as of any instant; a clearance withdraws the item.
+        @Test(arguments: Backend.allCases)
+        func openCallsPastTheirLimitsBecomeItemsUntilTheyAreClosed(_ backend: Backend) async throws {
+            try await backend.withCatalog { c in
+                let reached = Given.row("I-1", "A", from: 0, to: nil)  // arrived at t0, never cleared
+                let never = DispatchRow(incidentID: "I-2", officerID: "B", receivedAt: Given.at(-60), dispatchedAt: Given.at(0))
+                try await Given.dispatch(c, [reached, never])
+                let policy = HandlingPolicy()
+                // Within the limits: nothing.
+                await #expect(try c.refreshQueue(handling: policy, sampleShare: 0, now: Given.at(3600)) == 0)
+                // A day and a second on: I-1 not closed, I-2 never reached (and not closed).
+                let later = Given.at(86401)
+                await #expect(try c.refreshQueue(handling: policy, sampleShare: 0, now: later) == 2)
+                let items = try await c.queue(state: "open", limit: 50, offset: 0, now: later).items
+                #expect(Set(items.map { "\($0.incidentID ?? "")/\($0.reason)/\($0.priority)" }) == ["I-1/not_closed/4", "I-2/no_arrival/4"])
+                await #expect(try c.refreshQueue(handling: policy, sampleShare: 0, now: later) == 0)
+                let found = try await c.handlingFindings(policy: policy, asOf: later, incidentID: nil, officerID: nil, since: nil, until: nil, kinds: nil)
+                #expect(found.map { "\($0.incidentID)/\($0.kind.rawValue)/\($0.seconds)" } == ["I-1/not_closed/86401", "I-2/no_arrival/86401", "I-2/not_closed/86401"])
+                // I-1 is closed by a later import: its item goes, audited; I-2's stays.
+                var closed = reached
+                closed.clearedAt = Given.at(900)
+                try await Given.dispatch(c, [closed], source: "late.csv")
+                await #expect(try c.refreshQueue(handling: policy, sampleShare: 0, now: later) == 0)  // nothing new; one withdrawn
+                let left = try await c.queue(state: "open", limit: 50, offset: 0, now: later).items.filter { $0.reason == "not_closed" || $0.reason == "no_arrival" }
+                #expect(left.map(\.incidentID) == ["I-2"])
+                #expect(try await Given.actions(c).contains("queue-withdrawn"))
+                let after = try await c.handlingFindings(policy: policy, asOf: later, incidentID: "I-1", officerID: nil, since: nil, until: nil, kinds: nil)
+                #expect(after.isEmpty)
+            }
+        }
+
         @Test(arguments: Backend.allCases)
         func aClaimGivesTheClaimerALeaseAndIsAudited(_ backend: Backend) async throws {
             try await backend.withCatalog { c in
