@@ -21,6 +21,12 @@ Rules, per data row, in this order; the first failing check is the row's reason:
      else cleared_at present and dispatched_at present and cleared_at < dispatched_at
        -> "cleared_at is before dispatched_at". Equal is not before.
 Line numbers: line 1 is the header; a row's line is the physical line it starts on.
+
+Then the 110 handling chain (issue 15) of the imported rows, judged as of --as-of (default the
+end of January 2019 in the export's zone) with Custody's default limits: a time after the instant
+has not happened; "longer than" is strict. slow_dispatch: received -> dispatched > 180 s;
+slow_arrival: dispatched -> arrived > 900 s; no_arrival: dispatched, neither arrived nor cleared,
+> 2 h; not_closed: arrived (else dispatched), not cleared, > 24 h. Counted per kind.
 """
 
 import argparse
@@ -126,6 +132,7 @@ def main():
     ap.add_argument("--mapping", default=DEFAULT_MAPPING)
     ap.add_argument("--tz", default="America/Los_Angeles")
     ap.add_argument("--out", default=DEFAULT_OUT, help="'-' to write nothing")
+    ap.add_argument("--as-of", default="2019-02-01 00:00:00", help="local time (in --tz) the handling is judged as of")
     args = ap.parse_args()
 
     tz = ZoneInfo(args.tz)
@@ -232,6 +239,23 @@ def main():
         ("first_duplicate_lines", first_dup_lines),
         ("rows_with_embedded_newline", len(embedded_newline_rows)),
     ])
+    as_of = datetime.strptime(args.as_of, "%Y-%m-%d %H:%M:%S").replace(tzinfo=tz)
+    handling = Counter()
+    for *_, t in imported:
+        known = {c: (v if v is not None and v <= as_of else None) for c, v in t.items()}
+        rec, dis, arr, clr = (known[c] for c in TIME_COLUMNS)
+        secs = lambda a, b: (b - a).total_seconds()
+        if rec and dis and secs(rec, dis) > 180:
+            handling["slow_dispatch"] += 1
+        if dis and arr and secs(dis, arr) > 900:
+            handling["slow_arrival"] += 1
+        if dis and arr is None and clr is None and secs(dis, as_of) > 2 * 3600:
+            handling["no_arrival"] += 1
+        since = arr or dis
+        if clr is None and since and secs(since, as_of) > 24 * 3600:
+            handling["not_closed"] += 1
+    result["handling_as_of"] = as_of.isoformat()
+    result["handling"] = OrderedDict((k, handling[k]) for k in ["slow_dispatch", "slow_arrival", "no_arrival", "not_closed"])
     with open(args.csv, "rb") as fb:
         raw = fb.read()
     result["bom"] = raw.startswith(b"\xef\xbb\xbf")

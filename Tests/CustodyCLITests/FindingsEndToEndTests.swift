@@ -176,6 +176,18 @@ import Testing
         let linking = try #require((try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])?["linking"] as? [String: Any])
         #expect(linking["judged_calls"] as? Int == 17_386)
         #expect(linking["judged_calls_with_footage"] as? Int == 0)  // no footage in this test
+        // The handling chain as of the end of January there, against the same oracle (issue 15).
+        let handling = try Run.program(Self.custody, [
+            "gaps", "--data", dir.appendingPathComponent("data").path, "--json", "--as-of", "2019-02-01T00:00:00-08:00",
+            "--kind", "slow_dispatch", "--kind", "slow_arrival", "--kind", "no_arrival", "--kind", "not_closed",
+        ], timeout: 300)
+        #expect(handling.status == 0, "\(handling.stderr)")
+        var kinds: [String: Int] = [:]
+        for line in handling.stdoutLines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            kinds[object["kind"] as? String ?? "?", default: 0] += 1
+        }
+        #expect(kinds == ["slow_dispatch": 193, "slow_arrival": 97, "not_closed": 3])
     }
 
     @Test(arguments: [
