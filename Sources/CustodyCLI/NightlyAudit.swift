@@ -73,11 +73,11 @@ struct NightlyAudit {
         try await applyRetention(reference: end, into: &outcome)
 
         // 5. Reports.
-        let daily = try await catalog.periodReport(.day(day), zone: zone)
+        let daily = try await catalog.periodReport(.day(day), zone: zone, handling: context.config.policy.handling)
         outcome.daily = daily
         outcome.reportFiles += try write(daily)
         if let week = context.config.audit.weeklyPeriod(for: day) {
-            await outcome.reportFiles += try write(try catalog.periodReport(week, zone: zone))
+            await outcome.reportFiles += try write(try catalog.periodReport(week, zone: zone, handling: context.config.policy.handling))
         }
         announce("reports: \(outcome.reportFiles.joined(separator: ", ")) in \(reportsFolder.path)\(outFolders.map { " and \($0.path)" }.joined())")
 

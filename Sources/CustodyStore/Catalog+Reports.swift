@@ -59,12 +59,34 @@ extension Catalog {
         }
     }
 
-    /// A daily or weekly report as the catalog stands: the period beside the one before.
-    public func periodReport(_ period: ReportPeriod, zone: TimeZone) async throws -> PeriodReport {
+    /// A daily or weekly report as the catalog stands: the period beside the one before, and
+    /// the handling chain of each judged as of its own end (so a past day's report comes out
+    /// the same until an import changes that day's own times).
+    public func periodReport(_ period: ReportPeriod, zone: TimeZone, handling policy: HandlingPolicy = HandlingPolicy()) async throws -> PeriodReport {
         let now = period.interval(in: zone), before = period.previous.interval(in: zone)
+        let handling = HandlingSection(
+            current: try await handlingPeriod(policy: policy, from: now.start, to: now.end),
+            previous: try await handlingPeriod(policy: policy, from: before.start, to: before.end))
         return await PeriodReport(
             period: period, zone: zone, current: try periodFigures(from: now.start, to: now.end),
-            previous: try periodFigures(from: before.start, to: before.end))
+            previous: try periodFigures(from: before.start, to: before.end), handling: handling)
+    }
+
+    /// The handling figures of [start, end), as of `end`: calls received in the span (else
+    /// dispatched), and every call open at `end` past its no_arrival or not_closed limit.
+    public func handlingPeriod(policy: HandlingPolicy, from start: Date, to end: Date) async throws -> HandlingPeriod {
+        let (s, e) = (start.timeIntervalSince1970, end.timeIntervalSince1970)
+        return try await backend.read { db in
+            var period = HandlingPeriod(asOf: end)
+            try db.forEachRow(sql: """
+                SELECT * FROM dispatch_rows WHERE COALESCE(received_at, dispatched_at) >= ? AND COALESCE(received_at, dispatched_at) < ?
+                """, arguments: [s, e]) { period.addCall(Self.dispatchRow($0), policy: policy) }
+            try db.forEachRow(sql: """
+                SELECT * FROM dispatch_rows WHERE (cleared_at IS NULL OR cleared_at > ?) AND COALESCE(arrived_at, dispatched_at) < ?
+                """, arguments: [e, e]) { period.addOpen(Self.dispatchRow($0), policy: policy) }
+            period.finish()
+            return period
+        }
     }
 
     /// Officers with a call or a clip on [start, end): any of the call's times, the clip's

@@ -47,7 +47,8 @@ public protocol LinkStore: Sendable {
     func clipDetail(_ evidence: EvidenceRecord) async throws -> JSONValue
     func serverFigures(now: Date) async throws -> Catalog.ServerFigures
     func periodFigures(from start: Date, to end: Date) async throws -> PeriodFigures
-    func periodReport(_ period: ReportPeriod, zone: TimeZone) async throws -> PeriodReport
+    func periodReport(_ period: ReportPeriod, zone: TimeZone, handling: HandlingPolicy) async throws -> PeriodReport
+    func handlingPeriod(policy: HandlingPolicy, from start: Date, to end: Date) async throws -> HandlingPeriod
     func officersActive(from start: Date, to end: Date) async throws -> Set<String>
     func reviewItemID(incident: String, officer: String?) async throws -> Int64?
     func reviewItemID(clip sha256: String) async throws -> Int64?

@@ -142,7 +142,11 @@ import Testing
         #expect(rows.first == ["scope", "station", "officer_id", "calls_judged", "with_footage", "with_footage_share", "fully_covered",
                                "fully_covered_share", "no_recording", "early_stop", "late_start", "interruption", "late_upload",
                                "findings_total", "reviews", "compliant", "violation", "justified", "prev_calls_judged",
-                               "prev_with_footage_share", "prev_fully_covered_share", "prev_findings_total", "prev_reviews"])
+                               "prev_with_footage_share", "prev_fully_covered_share", "prev_findings_total", "prev_reviews",
+                               // The handling chain's columns (issue 15): see HandlingReportTests.
+                               "handling_calls", "dispatch_median_s", "dispatch_p90_s", "arrival_median_s", "arrival_p90_s",
+                               "slow_dispatch", "slow_arrival", "no_arrival", "not_closed", "handling_findings_total",
+                               "prev_handling_findings_total"])
         #expect(rows.count == expected.count + 1, "\(name): \(rows.count - 1) lines")
         for (row, want) in zip(rows.dropFirst(), expected) {
             let header = rows[0]

@@ -85,10 +85,13 @@ public struct PeriodReport: Sendable {
     public var stations: [Line]
     /// In order of badge number.
     public var officers: [Line]
+    /// The 110 handling chain (issue 15), when the catalog gave it.
+    public var handling: HandlingSection?
 
-    public init(period: ReportPeriod, zone: TimeZone, current: PeriodFigures, previous: PeriodFigures) {
+    public init(period: ReportPeriod, zone: TimeZone, current: PeriodFigures, previous: PeriodFigures, handling: HandlingSection? = nil) {
         self.period = period
         self.zone = zone
+        self.handling = handling
         total = Line(station: "", officer: nil, current: current.total, previous: previous.total)
         let stationNames = Set(current.stations.keys).union(previous.stations.keys)
             .sorted { ($0.isEmpty ? 1 : 0, $0) < ($1.isEmpty ? 1 : 0, $1) }

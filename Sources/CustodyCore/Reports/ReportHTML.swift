@@ -37,7 +37,8 @@ extension PeriodReport {
         html.append("<h1>\(HTMLText.escape(title(t)))</h1>")
         // Periods run from local midnight to local midnight.
         html.append("<p class=\"span\">\(t["span"]) \(period.first) 00:00 – \(period.last.adding(days: 1)) 00:00 (\(HTMLText.escape(zone.identifier)))</p>")
-        html.append("<section class=\"bulletin\"><h2>\(t["bulletin"])</h2><p>\(HTMLText.escape(bulletin(language)))</p></section>")
+        html.append("<section class=\"bulletin\"><h2>\(t["bulletin"])</h2><p>\(HTMLText.escape(bulletin(language)))</p>"
+            + (handling.map { "<p>\(HTMLText.escape(handlingBulletin($0, language)))</p>" } ?? "") + "</section>")
         html.append(summary(t))
         html.append("<section class=\"charts\"><figure><figcaption>\(t["chart_findings"])</figcaption>\(findingsChart(t))</figure>")
         html.append("<figure><figcaption>\(t["chart_stations"])</figcaption>\(stationChart(t))</figure></section>")
@@ -45,6 +46,7 @@ extension PeriodReport {
         html.append(table(stations, t, officerColumn: false))
         html.append("<h2>\(t["by_officer"])</h2>")
         html.append(table(officers, t, officerColumn: true))
+        if let handling { html.append(handlingSection(handling, t)) }
         html.append("<p class=\"notes\">\(t["notes"])</p>")
         html.append("</div>")
         return html.joined(separator: "\n")
@@ -118,6 +120,100 @@ extension PeriodReport {
             s += "Compared with the \(previousName): " + changes.joined(separator: ", ") + "."
             return s
         }
+    }
+
+    /// The bulletin's handling sentence (issue 15), named as legal-affairs offices write them:
+    /// 接、调、出、处环节不规范 for the slow steps, 不闭环 for calls never closed.
+    public func handlingBulletin(_ h: HandlingSection, _ language: ReportLanguage) -> String {
+        let f = h.current.total, p = h.previous.total
+        let n = { (k: HandlingKind) in f.findings[k] ?? 0 }
+        let previousName = period.kind == .daily ? ReportStrings(language)["previous_day"] : ReportStrings(language)["previous_week"]
+        let delta = f.findingsTotal - p.findingsTotal
+        func minutes(_ v: Double?) -> String { v.map { String(format: "%.1f", $0 / 60) } ?? "—" }
+        let notClosed = h.current.open.filter { $0.kind == .notClosed }
+        switch language {
+        case .zh:
+            var s = "接处警：本期接警\(f.calls)起，接警至派警用时中位数\(minutes(f.dispatchMedian))分钟（90%分位\(minutes(f.dispatchP90))分钟），派警至到场用时中位数\(minutes(f.arrivalMedian))分钟（90%分位\(minutes(f.arrivalP90))分钟）。"
+            let steps = n(.slowDispatch) + n(.slowArrival) + n(.noArrival)
+            if steps == 0 && n(.notClosed) == 0 {
+                s += "接、调、出、处各环节未发现不规范问题。"
+            } else {
+                if steps > 0 {
+                    s += "接、调、出、处环节不规范\(steps)起：派警超时\(n(.slowDispatch))起，到场超时\(n(.slowArrival))起，派警后未到场\(n(.noArrival))起。"
+                }
+                if n(.notClosed) > 0 {
+                    let names: String = notClosed.prefix(10).map(\.incidentID).joined(separator: "、") + (notClosed.count > 10 ? "等" : "")
+                    let asOf: String = Self.localTime(h.current.asOf, zone)
+                    s += "截至\(asOf)，不闭环警情\(n(.notClosed))起（\(names)），请相关单位及时处置并录入处警结果。"
+                }
+            }
+            s += "与\(previousName)相比，接处警问题" + (delta > 0 ? "增加\(delta)起。" : delta < 0 ? "减少\(-delta)起。" : "持平。")
+            return s
+        case .en:
+            var s = "110 handling: \(f.calls) call\(f.calls == 1 ? "" : "s") received; received → dispatched median \(minutes(f.dispatchMedian)) min (90th percentile \(minutes(f.dispatchP90)) min), dispatched → arrived median \(minutes(f.arrivalMedian)) min (90th percentile \(minutes(f.arrivalP90)) min). "
+            if f.findingsTotal == 0 {
+                s += "No step of receiving, dispatching, arriving or handling fell short. "
+            } else {
+                s += "Steps that fell short: \(n(.slowDispatch)) slow dispatch, \(n(.slowArrival)) slow arrival, \(n(.noArrival)) never reached. "
+                if n(.notClosed) > 0 {
+                    let names: String = notClosed.prefix(10).map(\.incidentID).joined(separator: ", ") + (notClosed.count > 10 ? ", …" : "")
+                    let asOf: String = Self.localTime(h.current.asOf, zone)
+                    let count = n(.notClosed)
+                    let were = count == 1 ? " was" : "s were"
+                    s += "As of \(asOf), \(count) call\(were) never closed (\(names)): the stations concerned must handle them and enter the result. "
+                }
+            }
+            s += "Compared with the \(previousName): " + (delta > 0 ? "\(delta) more handling finding\(delta == 1 ? "" : "s")." : delta < 0 ? "\(-delta) fewer handling finding\(delta == -1 ? "" : "s")." : "as many handling findings.")
+            return s
+        }
+    }
+
+    /// `2024-02-15 00:00` in the report's zone.
+    static func localTime(_ date: Date, _ zone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
+    }
+
+    /// The handling table by station and the list of calls open past their limits.
+    func handlingSection(_ h: HandlingSection, _ t: ReportStrings) -> String {
+        func minutes(_ v: Double?) -> String { v.map { String(format: "%.1f", $0 / 60) } ?? "—" }
+        func signed(_ v: Int) -> String { v > 0 ? "▲\(v)" : v < 0 ? "▼\(-v)" : "0" }
+        var html = ["<section class=\"handling\"><h2>\(t["handling"])</h2>"]
+        var head = "<th>\(t["station"])</th><th class=\"n\">\(t["handling_calls"])</th>"
+        head += "<th class=\"n\">\(t["dispatch_median"])</th><th class=\"n\">\(t["dispatch_p90"])</th>"
+        head += "<th class=\"n\">\(t["arrival_median"])</th><th class=\"n\">\(t["arrival_p90"])</th>"
+        head += HandlingKind.allCases.map { "<th class=\"n\">\(t["kind_" + $0.rawValue])</th>" }.joined()
+        head += "<th class=\"n\">\(t["change_findings"])</th>"
+        func row(_ name: String, _ f: HandlingFigures, _ p: HandlingFigures) -> String {
+            var r = "<td class=\"name\">\(name)</td><td class=\"n\">\(f.calls)</td>"
+            r += "<td class=\"n\">\(minutes(f.dispatchMedian))</td><td class=\"n\">\(minutes(f.dispatchP90))</td>"
+            r += "<td class=\"n\">\(minutes(f.arrivalMedian))</td><td class=\"n\">\(minutes(f.arrivalP90))</td>"
+            r += HandlingKind.allCases.map { "<td class=\"n\">\(f.findings[$0] ?? 0)</td>" }.joined()
+            r += "<td class=\"n\">\(signed(f.findingsTotal - p.findingsTotal))</td>"
+            return "<tr>\(r)</tr>"
+        }
+        var rows = h.stationNames.map { name in
+            row(name.isEmpty ? t["no_station"] : HTMLText.escape(name), h.current.stations[name] ?? HandlingFigures(), h.previous.stations[name] ?? HandlingFigures())
+        }
+        rows.append(row("<strong>\(t["total"])</strong>", h.current.total, h.previous.total))
+        html.append("<table><thead><tr>\(head)</tr></thead><tbody>\n" + rows.joined(separator: "\n") + "\n</tbody></table>")
+        html.append("<h2>\(t["open_calls"]) <span class=\"muted\">\(t["as_of"]) \(HTMLText.escape(Self.localTime(h.current.asOf, zone)))</span></h2>")
+        if h.current.open.isEmpty {
+            html.append("<p class=\"empty\">\(t["none"])</p>")
+        } else {
+            var list = "<table><thead><tr><th>\(t["incident"])</th><th>\(t["officer"])</th><th>\(t["station"])</th><th>\(t["kind"])</th><th>\(t["since"])</th><th class=\"n\">\(t["open_hours"])</th></tr></thead><tbody>"
+            for f in h.current.open {
+                list += "<tr><td class=\"name\">\(HTMLText.escape(f.incidentID))</td><td class=\"name\">\(HTMLText.escape(f.officerID))</td>"
+                list += "<td class=\"name\">\(f.station.map(HTMLText.escape) ?? t["no_station"])</td><td>\(t["kind_" + f.kind.rawValue])</td>"
+                list += "<td class=\"name\">\(HTMLText.escape(Self.localTime(Date(timeIntervalSince1970: f.start), zone)))</td>"
+                list += "<td class=\"n\">\(String(format: "%.1f", Double(f.seconds) / 3600))</td></tr>"
+            }
+            html.append(list + "</tbody></table>")
+        }
+        html.append("<p class=\"notes\">\(t["handling_notes"])</p></section>")
+        return html.joined(separator: "\n")
     }
 
     func summary(_ t: ReportStrings) -> String {
@@ -303,6 +399,27 @@ struct ReportStrings {
         "change_footage": ["有录像占比变化（百分点）", "Δ with footage (points)"],
         "change_findings": ["问题数变化", "Δ findings"],
         "none": ["无。", "None."],
+        "handling": ["接处警环节（接警、派警、出警、处警）", "110 handling (received, dispatched, arrived, handled)"],
+        "handling_calls": ["接警数", "Calls received"],
+        "dispatch_median": ["接警→派警 中位数（分钟）", "Received → dispatched, median (min)"],
+        "dispatch_p90": ["接警→派警 90%分位（分钟）", "Received → dispatched, 90th pct (min)"],
+        "arrival_median": ["派警→到场 中位数（分钟）", "Dispatched → arrived, median (min)"],
+        "arrival_p90": ["派警→到场 90%分位（分钟）", "Dispatched → arrived, 90th pct (min)"],
+        "kind_slow_dispatch": ["派警超时", "Slow dispatch"],
+        "kind_slow_arrival": ["到场超时", "Slow arrival"],
+        "kind_no_arrival": ["派警后未到场", "Never reached"],
+        "kind_not_closed": ["不闭环", "Not closed"],
+        "total": ["合计", "Total"],
+        "open_calls": ["未到场、不闭环警情", "Calls never reached or never closed"],
+        "as_of": ["截至", "as of"],
+        "incident": ["警情编号", "Incident"],
+        "kind": ["问题", "Finding"],
+        "since": ["自", "Open since"],
+        "open_hours": ["已持续（小时）", "Open (hours)"],
+        "handling_notes": [
+            "说明：接处警各环节按接警时间（无接警时间的按派警时间）归入统计时段，按统计时段结束时刻研判，之后录入的时间视为尚未发生。派警超时、到场超时按本期接警的警情计；派警后未到场、不闭环按截至统计时段结束仍未到场或未结束的全部警情计。用时的中位数与90%分位取实际出现的用时（最近秩法）。限值见 config.toml 的 [handling]。",
+            "Notes: each call counts in the period of its receipt (else its dispatch) and is judged as of the period's end; a time entered for a later moment has not happened yet. Slow dispatch and slow arrival count this period's calls; never reached and not closed count every call still open at the period's end. Medians and 90th percentiles are delays some call really had (nearest rank). The limits are config.toml's [handling].",
+        ],
         "notes": [
             "说明：一名民警处置一起警情计为一次警情，按到场时间归入统计时段；有到场和处警结束时间的警情参与研判。“有录像”指应录时段内有任何录像，“全程录像”指有录像且无延迟开启、提前关闭、中途中断、无录像问题。逾期上传按录像结束时间计入。审查按结论提交时间计入。变化与上一统计时段比较。按民警统计中的单位为该民警最近一次处警的单位，按单位统计则按每起警情的处警单位计入。",
             "Notes: a call is one officer's attendance at one incident, counted in the period of its arrival; calls with both arrival and clearance times are judged. \"With footage\": any recording in the required window; \"fully covered\": footage and no late start, early stop, interruption or no-recording finding. Late uploads count by when the clip ended; reviews by when the verdict was recorded. Changes compare with the previous period of the same length. In the officer table an officer's station is that of their latest call; the station table counts each call under its own station.",

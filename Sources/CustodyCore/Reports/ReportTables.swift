@@ -19,6 +19,7 @@ extension PeriodReport {
         o.add("total", Self.json(total, keys: false))
         o.add("stations", .array(stations.map { Self.json($0, keys: true) }))
         o.add("officers", .array(officers.map { Self.json($0, keys: true) }))
+        if let handling { o.add("handling", handling.jsonValue) }
         return o.value
     }
 
@@ -85,13 +86,32 @@ extension PeriodReport {
         "prev_calls_judged", "prev_with_footage_share", "prev_fully_covered_share", "prev_findings_total", "prev_reviews",
     ]
 
+    /// The handling chain's columns (issue 15), after the others when the report has its
+    /// handling section: on the total and station lines (empty on officer lines): calls received, the delays' median and 90th percentile in seconds, the
+    /// four kinds, and the previous period's total.
+    public static let handlingCSVHeader = [
+        "handling_calls", "dispatch_median_s", "dispatch_p90_s", "arrival_median_s", "arrival_p90_s",
+    ] + HandlingKind.allCases.map(\.rawValue) + ["handling_findings_total", "prev_handling_findings_total"]
+
     /// RFC 4180 with CRLF, UTF-8 with a byte-order mark (so spreadsheet programs read the
     /// Chinese station names right). Shares have four decimals and are empty when nothing was judged.
     public var csvText: String {
-        var rows = [Self.csvHeader]
-        rows.append(Self.csvRow("total", total))
-        rows += stations.map { Self.csvRow("station", $0) }
-        rows += officers.map { Self.csvRow("officer", $0) }
+        var rows = [Self.csvHeader + (handling == nil ? [] : Self.handlingCSVHeader)]
+        let blank = handling == nil ? [] : Array(repeating: "", count: Self.handlingCSVHeader.count)
+        rows.append(Self.csvRow("total", total) + (handling.map { Self.csvHandling($0.current.total, $0.previous.total) } ?? blank))
+        // Stations of either table, in the same order (a station may have calls of one kind only).
+        var stationLines = stations
+        for name in handling?.stationNames ?? [] where !stationLines.contains(where: { $0.station == name }) {
+            stationLines.append(Line(station: name, officer: nil, current: ReportFigures(), previous: ReportFigures()))
+        }
+        stationLines.sort { ($0.station.isEmpty ? 1 : 0, $0.station) < ($1.station.isEmpty ? 1 : 0, $1.station) }
+        if handling == nil { stationLines = stations }
+        rows += stationLines.map { line in
+            Self.csvRow("station", line) + (handling.map {
+                Self.csvHandling($0.current.stations[line.station] ?? HandlingFigures(), $0.previous.stations[line.station] ?? HandlingFigures())
+            } ?? blank)
+        }
+        rows += officers.map { Self.csvRow("officer", $0) + blank }
         return "\u{FEFF}" + rows.map { $0.map(Self.csvField).joined(separator: ",") + "\r\n" }.joined()
     }
 
@@ -104,6 +124,12 @@ extension PeriodReport {
             + [String(f.findingsTotal), String(f.reviews)]
             + ReportFigures.verdictOrder.map { String(f.verdicts[$0] ?? 0) }
             + [String(p.callsJudged), share(p.withFootageShare), share(p.fullyCoveredShare), String(p.findingsTotal), String(p.reviews)]
+    }
+
+    static func csvHandling(_ f: HandlingFigures, _ p: HandlingFigures) -> [String] {
+        func seconds(_ v: Double?) -> String { v.map { String(Int($0.rounded())) } ?? "" }
+        return [String(f.calls), seconds(f.dispatchMedian), seconds(f.dispatchP90), seconds(f.arrivalMedian), seconds(f.arrivalP90)]
+            + HandlingKind.allCases.map { String(f.findings[$0] ?? 0) } + [String(f.findingsTotal), String(p.findingsTotal)]
     }
 
     static func csvField(_ text: String) -> String {

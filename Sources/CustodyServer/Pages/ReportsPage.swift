@@ -55,7 +55,7 @@ extension CustodyServer {
             guard let text = try context.path("period"), let period = ReportPeriod(text) else {
                 throw APIError(.badRequest, "A report period is a day (2024-02-14) or an ISO week (2024-W07).")
             }
-            return JSONResponse.ok(try await db { c in try await c.periodReport(period, zone: config.timeZone) }.jsonValue)
+            return JSONResponse.ok(try await db { c in try await c.periodReport(period, zone: config.timeZone, handling: config.policy.handling) }.jsonValue)
         }
     }
 
@@ -68,7 +68,7 @@ extension CustodyServer {
     func latestStoredPeriod() -> ReportPeriod? { storedPeriods().first { $0.kind == .daily } }
 
     func reportsPage(_ p: Page, _ period: ReportPeriod) async throws -> Response {
-        let report = try await db { c in try await c.periodReport(period, zone: config.timeZone) }
+        let report = try await db { c in try await c.periodReport(period, zone: config.timeZone, handling: config.policy.handling) }
         let language = ReportLanguage(rawValue: p.language.rawValue) ?? .zh
         let stored = storedPeriods()
         var values: [String: Any] = [
