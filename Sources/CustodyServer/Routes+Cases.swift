@@ -8,7 +8,7 @@ extension CustodyServer {
     func addCaseRoutes(_ router: Router<CustodyRequestContext>) {
         router.get("/api/incidents/{incident_id}") { _, context in
             let user = try context.require(Access.read)
-            guard let id = try context.path("incident_id"), let detail = try await db({ c in try await c.incidentDetail(id) }) else {
+            guard let id = try context.path("incident_id"), let detail = try await db({ c in try await c.incidentDetail(id, handling: config.policy.handling, asOf: Date()) }) else {
                 throw APIError(.notFound, "No incident with that id.")
             }
             try await db { c in try await c.audit(actor: user.name, action: "viewed", subject: "incident:\(id)") }

@@ -58,7 +58,7 @@ public enum Review {
     /// Queue order: finding kinds first, then clips that need a person, then samples.
     public static let priorities: [String: Int] = [
         "no_recording": 0, "early_stop": 1, "late_start": 2, "interruption": 3, "late_upload": 4,
-        "no_arrival": 4, "not_closed": 4,
+        "no_arrival": 4, "not_closed": 4, "slow_dispatch": 4, "slow_arrival": 4,
         "unreadable": 5, "unattributed": 6, "unlinked": 7, "sample": 8,
     ]
 }

@@ -4,7 +4,9 @@ public import Foundation
 /// Read models for the review server: an incident with everything about it, a clip with its
 /// receipts and links, and the counts `/metrics` shows.
 extension Catalog {
-    public func incidentDetail(_ incidentID: String) async throws -> JSONValue? {
+    /// Everything about one incident; `handling` holds its 110 handling findings as of `asOf`
+    /// (issue 15), judged with `policy`.
+    public func incidentDetail(_ incidentID: String, handling policy: HandlingPolicy = HandlingPolicy(), asOf: Date = Date()) async throws -> JSONValue? {
         try await backend.read { db in
             let rows = try SQLRow.fetchAll(db, sql: """
                 SELECT d.*, c.coverage FROM dispatch_rows d LEFT JOIN coverage c ON c.row_id = d.id
@@ -35,6 +37,7 @@ extension Catalog {
                 ])
             }
             let findings = try Self.findingRows(db, where: "incident_id = ?", [incidentID])
+            let handling = rows.flatMap { HandlingRule.evaluate(Self.dispatchRow($0), policy: policy, asOf: asOf) }.sorted(by: HandlingFinding.printOrder)
             return .object([
                 ("incident_id", .string(incidentID)),
                 ("category", (first["category"] as String?).map { .string($0) } ?? .null),
@@ -42,6 +45,7 @@ extension Catalog {
                 ("station", (first["station"] as String?).map { .string($0) } ?? .null),
                 ("location", (first["location"] as String?).map { .string($0) } ?? .null),
                 ("officers", .array(officers)), ("clips", .array(clips)), ("findings", .array(findings.map(\.jsonValue))),
+                ("handling", .array(handling.map(\.jsonValue))),
             ])
         }
     }

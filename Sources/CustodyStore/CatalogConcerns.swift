@@ -43,7 +43,7 @@ public protocol LinkStore: Sendable {
     func coverageFigures() async throws -> Catalog.CoverageFigures
     func officers(ofClips sha256s: [String]) async throws -> Set<String>
     func linkedIncidentsByOriginalName() async throws -> [String: [String]]
-    func incidentDetail(_ incidentID: String) async throws -> JSONValue?
+    func incidentDetail(_ incidentID: String, handling: HandlingPolicy, asOf: Date) async throws -> JSONValue?
     func clipDetail(_ evidence: EvidenceRecord) async throws -> JSONValue
     func serverFigures(now: Date) async throws -> Catalog.ServerFigures
     func periodFigures(from start: Date, to end: Date) async throws -> PeriodFigures

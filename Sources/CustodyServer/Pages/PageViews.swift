@@ -84,9 +84,19 @@ extension CustodyServer {
                 }
                 return r
             }
+            // The call's handling (issue 15) under its recording findings: slow steps, and a
+            // call never reached or never closed as of now.
+            let handlingRows: [[String: Any]] = (detail["handling"]?.arrayValue ?? []).filter { $0["officer_id"]?.stringValue == officer }.map { f in
+                let kind = f["kind"]?.stringValue ?? ""
+                let s = time(f["start"]) ?? 0, e = time(f["end"]) ?? 0
+                return [
+                    "label": p.language["reason_\(kind)"], "priority": Review.priorities[kind] ?? 4,
+                    "start": HTML.localTime(s, zone: zone), "end": HTML.localTime(e, zone: zone), "length": HTML.duration(e - s),
+                ]
+            }
             var values: [String: Any] = [
                 "officer_id": officer, "judged": row["judged"]?.boolValue ?? false,
-                "svg": Timeline(window: window, clips: clipMarks, gaps: gapMarks, zone: zone).svg(), "findings": rows,
+                "svg": Timeline(window: window, clips: clipMarks, gaps: gapMarks, zone: zone).svg(), "findings": rows + handlingRows,
             ]
             if let c = row["coverage"]?.doubleValue { values["coverage"] = String(format: "%.0f%%", c * 100) }
             return values

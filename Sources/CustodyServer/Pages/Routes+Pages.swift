@@ -209,7 +209,7 @@ extension CustodyServer {
             let user: User
             switch pageUser(request, context, Access.read) { case .user(let u): user = u; case .response(let r): return r }
             let p = page(request, context)
-            guard let id = try context.path("incident_id"), let detail = try await db({ c in try await c.incidentDetail(id) }) else {
+            guard let id = try context.path("incident_id"), let detail = try await db({ c in try await c.incidentDetail(id, handling: config.policy.handling, asOf: Date()) }) else {
                 return render("message", ["heading": "404", "text": p.language["not_found"]], page: p, title: "404", status: .notFound)
             }
             try await db { c in try await c.audit(actor: user.name, action: "viewed", subject: "incident:\(id)") }
