@@ -116,6 +116,28 @@ import Testing
         #expect(lines[3].hasPrefix("officer,\"城东<派出所>, \"\"一所\"\"\",7,2,"))
     }
 
+    /// Issue 13, item 10: a station or officer name that a spreadsheet would run as a formula
+    /// goes into the CSV as text.
+    @Test func csvCellsThatWouldBeFormulasAreNeutralised() throws {
+        var now = PeriodFigures()
+        for (station, officer) in [("=HYPERLINK(\"http://x\",\"点我\")", "+1"), ("@SUM(A1)", "-2"), ("\tTab", "\rCR"), ("城西派出所", "012345")] {
+            now.add(station: station, officer: officer) { $0.addCall(coverage: 1, findings: 0) }
+            now.officerStations[officer] = station
+        }
+        let csv = PeriodReport(period: try #require(ReportPeriod("2024-02-14")), zone: TimeZone(identifier: "UTC")!, current: now, previous: PeriodFigures()).csvText
+        #expect(csv.contains("station,\"'=HYPERLINK(\"\"http://x\"\",\"\"点我\"\")\","))
+        #expect(csv.contains("station,'@SUM(A1),,"))
+        #expect(csv.contains("officer,'@SUM(A1),'-2,"))
+        #expect(csv.contains("officer,\"'=HYPERLINK(\"\"http://x\"\",\"\"点我\"\")\",'+1,"))
+        #expect(csv.contains("station,'\tTab,,") && csv.contains("\"'\rCR\""))
+        #expect(csv.contains("station,城西派出所,,") && csv.contains("officer,城西派出所,012345,"))
+        for line in csv.dropFirst().components(separatedBy: "\r\n").dropFirst() where !line.isEmpty {
+            for cell in line.split(separator: ",") where cell.first.map({ "=+@".contains($0) }) == true {
+                Issue.record("a cell starts a formula: \(cell)")
+            }
+        }
+    }
+
     @Test func htmlEscapesNamesAndSaysTheChangeInBothLanguages() throws {
         let r = try report()
         let zh = r.htmlDocument(.zh), en = r.htmlDocument(.en)

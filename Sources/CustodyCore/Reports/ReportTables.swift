@@ -118,7 +118,7 @@ extension PeriodReport {
     static func csvRow(_ scope: String, _ line: Line) -> [String] {
         let f = line.current, p = line.previous
         func share(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "" }
-        return [scope, line.station, line.officer ?? "", String(f.callsJudged), String(f.withFootage), share(f.withFootageShare),
+        return [scope, neutralised(line.station), neutralised(line.officer ?? ""), String(f.callsJudged), String(f.withFootage), share(f.withFootageShare),
                 String(f.fullyCovered), share(f.fullyCoveredShare)]
             + FindingKind.allCases.map { String(f.findings[$0] ?? 0) }
             + [String(f.findingsTotal), String(f.reviews)]
@@ -130,6 +130,14 @@ extension PeriodReport {
         func seconds(_ v: Double?) -> String { v.map { String(Int($0.rounded())) } ?? "" }
         return [String(f.calls), seconds(f.dispatchMedian), seconds(f.dispatchP90), seconds(f.arrivalMedian), seconds(f.arrivalP90)]
             + HandlingKind.allCases.map { String(f.findings[$0] ?? 0) } + [String(f.findingsTotal), String(p.findingsTotal)]
+    }
+
+    /// A text cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab or carriage
+    /// return first: CSV injection, OWASP) gets a leading apostrophe, so it shows as the text it
+    /// is. Only names from imported data go through here; numbers are written as they are.
+    public static func neutralised(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return text }
+        return "'" + text
     }
 
     static func csvField(_ text: String) -> String {
