@@ -62,7 +62,7 @@ extension CustodyServer {
                 throw APIError(.badRequest, "note must be text.")
             }
             let note = body["note"] as? String
-            if let note, note.count > 4000 { throw APIError(.badRequest, "note is longer than 4,000 characters.") }
+            if let note, note.count > Self.maxNoteCharacters { throw APIError(.badRequest, "note is longer than 4,000 characters.") }
             return JSONResponse.ok(try await db { c in try await c.recordVerdict(id, by: user.name, verdict: verdict, checklist: checklist, note: note) }.jsonValue)
         }
         // Supervisors only.

@@ -239,11 +239,28 @@ extension CustodyServer {
                 case "reopen": _ = try await db { c in try await c.reopen(id, by: user.name) }
                 default:
                     let note = fields["note"]?.first.flatMap { $0.isEmpty ? nil : $0 }
+                    // The same limit as the API's (issue 13, item 10): refused, not stored.
+                    if let note, note.count > Self.maxNoteCharacters {
+                        let p = page(request, context)
+                        let text = p.language["note_too_long"].replacingOccurrences(of: "{max}", with: "4,000")
+                            .replacingOccurrences(of: "{count}", with: Self.grouped(note.count))
+                        return render("message", ["heading": "400", "text": text], page: p, title: "400", status: .badRequest)
+                    }
                     _ = try await db { c in try await c.recordVerdict(id, by: user.name, verdict: fields["verdict"]?.first ?? "", checklist: fields["checklist"] ?? [], note: note) }
                 }
                 return Self.redirect(try await itemPage(id))
             }
         }
+    }
+
+    /// A verdict's note, at most (the API's limit and the form's).
+    static let maxNoteCharacters = 4000
+
+    /// 20000 → "20,000", whatever the machine's locale.
+    static func grouped(_ n: Int) -> String {
+        var digits = Array(String(n.magnitude)), out: [Character] = []
+        while digits.count > 3 { out = [","] + digits.suffix(3) + out; digits.removeLast(3) }
+        return (n < 0 ? "-" : "") + String(digits + out)
     }
 
     func sessionCookie(_ token: String) -> String {
