@@ -20,8 +20,10 @@ public struct ServerSettings: Sendable {
     public var maxJSONBody = 64 * 1024
     /// Largest page form accepted (bigger: a 413 page).
     public var maxFormBody = 64 * 1024
-    /// Failed logins allowed per name in the throttle window.
+    /// Failed sign-ins for one name from one address before that address must wait; from all
+    /// addresses together, `maxLoginFailuresPerName`.
     public var maxLoginFailures = 5
+    public var maxLoginFailuresPerName = 100
     /// Failed logins allowed from one address in the throttle window (then 429).
     public var maxLoginFailuresPerAddress = 30
     /// The throttle window.
@@ -61,7 +63,8 @@ public struct CustodyServer: Sendable {
         self.config = config
         self.settings = settings
         self.throttle = SignInGuard(limits: .init(
-            maxPerName: settings.maxLoginFailures, maxPerAddress: settings.maxLoginFailuresPerAddress,
+            maxPerNameAndAddress: settings.maxLoginFailures, maxPerName: settings.maxLoginFailuresPerName,
+            maxPerAddress: settings.maxLoginFailuresPerAddress,
             window: settings.loginWindow, quiet: settings.loginBurstQuiet), catalog: catalog)
         self.csrfKeyBytes = Self.loadKey(folder.root.appendingPathComponent(".csrf-key"))
         let naming = (try? FileNameConvention(pattern: config.fileNamePattern, timeZone: config.timeZone))

@@ -5,14 +5,18 @@ import Foundation
 /// Failed sign-ins, bounded (issue 11, item 5). Anyone can try to sign in, and the audit log is
 /// hash-chained and cannot be pruned, so what one attempt may cost is capped:
 /// - the name stored is at most `maxStoredName` characters (the entry says it was cut);
-/// - a name is refused after `maxPerName` failures in `window`, an address after
-///   `maxPerAddress` (429 with Retry-After), before its password is even checked;
+/// - a name is refused to one address after `maxPerNameAndAddress` failures from it in `window`
+///   (so one address cannot lock an account out for everyone), to every address after
+///   `maxPerName` failures from all of them (guessing spread over many addresses), and an
+///   address after `maxPerAddress` whatever the names (429 with Retry-After), before the
+///   password is even checked;
 /// - a burst of failures from one address writes one entry for its first failure, then one
 ///   summary, "N further failures from ADDRESS between T1 and T2", when the address has been
 ///   quiet for `quiet`, on its next success, or every `summaryEvery` while the burst lasts.
 actor SignInGuard {
     struct Limits: Sendable {
-        var maxPerName = 5
+        var maxPerNameAndAddress = 5
+        var maxPerName = 100
         var maxPerAddress = 30
         var window: TimeInterval = 15 * 60
         var quiet: TimeInterval = 60
@@ -53,6 +57,8 @@ actor SignInGuard {
     let limits: Limits
     private let sink: @Sendable (Entry) async throws -> Void
     private var byName: [String: [Date]] = [:]
+    /// Keyed "name NUL address".
+    private var byNameAndAddress: [String: [Date]] = [:]
     private var byAddress: [String: [Date]] = [:]
     private var bursts: [String: Burst] = [:]
     private var timerScheduled = false
@@ -91,7 +97,8 @@ actor SignInGuard {
             noteRefused(address, key, now: now)
             return .address(wait: wait)
         }
-        if let wait = wait(&byName, key, max: limits.maxPerName, now: now) {
+        if let wait = wait(&byNameAndAddress, Self.pair(key, address), max: limits.maxPerNameAndAddress, now: now)
+            ?? wait(&byName, key, max: limits.maxPerName, now: now) {
             noteRefused(address, key, now: now)
             return .name(wait: wait)
         }
@@ -102,6 +109,7 @@ actor SignInGuard {
     func failed(name: String, address: String, now: Date = Date()) async throws {
         let (key, cut) = Self.storedName(name)
         note(&byName, key, max: limits.maxPerName, now: now)
+        note(&byNameAndAddress, Self.pair(key, address), max: limits.maxPerNameAndAddress, now: now)
         note(&byAddress, address, max: limits.maxPerAddress, now: now)
         if var burst = bursts[address] {
             burst.failures += 1
@@ -125,7 +133,9 @@ actor SignInGuard {
 
     /// A success clears the name's failures and closes its address's burst.
     func succeeded(name: String, address: String, now: Date = Date()) async throws {
-        byName[Self.storedName(name).name] = nil
+        let key = Self.storedName(name).name
+        byName[key] = nil
+        byNameAndAddress[Self.pair(key, address)] = nil
         try await summarise(address, now: now, keep: false)
     }
 
@@ -135,6 +145,7 @@ actor SignInGuard {
             try await summarise(address, now: now, keep: false)
         }
         if byName.count > 10_000 { byName = byName.filter { now.timeIntervalSince($0.value.last ?? .distantPast) < limits.window } }
+        if byNameAndAddress.count > 10_000 { byNameAndAddress = byNameAndAddress.filter { now.timeIntervalSince($0.value.last ?? .distantPast) < limits.window } }
         if byAddress.count > 10_000 { byAddress = byAddress.filter { now.timeIntervalSince($0.value.last ?? .distantPast) < limits.window } }
     }
 
@@ -177,6 +188,8 @@ actor SignInGuard {
         bursts[address] = burst
         scheduleSweep()
     }
+
+    static func pair(_ name: String, _ address: String) -> String { name + "\u{0}" + address }
 
     private func wait(_ table: inout [String: [Date]], _ key: String, max: Int, now: Date) -> TimeInterval? {
         guard let times = table[key] else { return nil }

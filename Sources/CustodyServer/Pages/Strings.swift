@@ -133,7 +133,7 @@ enum Language: String, Sendable, CaseIterable {
         "forbidden": ["您的角色无权访问此页面。", "Your role may not open this page."],
         "not_found": ["找不到该内容。", "Not found."],
         "bad_login": ["用户名或密码错误。", "Wrong user name or password."],
-        "throttled_name": ["该用户名登录失败次数过多，已暂时锁定。请 {minutes} 分钟后再试，或联系管理员。", "Too many failed sign-ins for this user name; it is locked for now. Try again in {minutes} minutes, or ask an admin."],
+        "throttled_name": ["该用户名登录失败次数过多，暂停登录。请 {minutes} 分钟后再试，或联系管理员。", "Too many failed sign-ins for this user name; sign-in is paused. Try again in {minutes} minutes, or ask an admin."],
         "throttled_address": ["该网络地址登录失败次数过多，已暂停从此地址登录。请 {minutes} 分钟后再试，或联系管理员。", "Too many failed sign-ins from this address; signing in is paused. Try again in {minutes} minutes, or ask an admin."],
         "note_too_long": ["备注共 {count} 字，超过 {max} 字的上限，结论未保存。请返回缩短备注后重新提交。", "The note has {count} characters, more than the {max} allowed, so the verdict was not saved. Go back, shorten the note and send it again."],
         "form_too_large": ["提交的内容超过 {kb} KB，未被处理。请缩短备注等内容后重新提交。", "The form is larger than {kb} KB and was not processed. Shorten the note or other text and send it again."],
