@@ -33,6 +33,7 @@ extension CustodyServer {
         let first = (pageNumber - 1) * size
         var values: [String: Any] = [
             "items": items, "empty": items.isEmpty, "total": result.total, "tabs": tabs,
+            "items_word": p.language[result.total == 1 ? "item" : "items"],
             "range": items.isEmpty ? "" : "\(first + 1)–\(first + items.count) / \(result.total)",
         ]
         if pageNumber > 1 { values["prev"] = "/queue?state=\(state)&page=\(pageNumber - 1)" }

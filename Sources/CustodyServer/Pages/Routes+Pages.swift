@@ -24,12 +24,23 @@ extension CustodyServer {
         var user: User?
         var sessionToken: String?
         var path: String
+        /// The query, as sent (`state=closed&page=2`), kept by the language switch.
+        var query: String = ""
+
+        /// Where the language switch returns to: this page with its query, encoded as one
+        /// query value.
+        var next: String {
+            let target = query.isEmpty ? path : path + "?" + query
+            return target.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn:
+                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/")) ?? path
+        }
     }
 
     func page(_ request: Request, _ context: CustodyRequestContext) -> Page {
         Page(
             language: Language.choose(cookie: request.cookies["custody_lang"]?.value, acceptLanguage: request.headers[.acceptLanguage]),
-            user: context.user, sessionToken: request.cookies[AuthMiddleware.cookieName]?.value, path: request.uri.path)
+            user: context.user, sessionToken: request.cookies[AuthMiddleware.cookieName]?.value, path: request.uri.path,
+            query: request.uri.query ?? "")
     }
 
     /// A CSRF token bound to the session: HMAC-SHA256 of the session token under the folder's key.
@@ -46,7 +57,7 @@ extension CustodyServer {
         let body = Self.library.render(context, withTemplate: template) ?? ""
         var layout: [String: Any] = [
             "t": page.language.strings, "lang": page.language.htmlTag, "other_lang": page.language.other.rawValue,
-            "title": title, "body": body, "path": page.path, "csrf": csrf(for: page.sessionToken),
+            "title": title, "body": body, "path": page.path, "next": page.next, "csrf": csrf(for: page.sessionToken),
             "nav_queue": page.path.hasPrefix("/queue") || page.path.hasPrefix("/incidents"), "nav_reports": page.path.hasPrefix("/reports"),
             "nav_my": page.path.hasPrefix("/my"),
         ]

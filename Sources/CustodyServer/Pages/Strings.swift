@@ -66,6 +66,7 @@ enum Language: String, Sendable, CaseIterable {
         "reopen": ["重新打开", "Reopen"],
         "view": ["查看", "View"],
         "items": ["条", "items"],
+        "item": ["条", "item"],
         "previous": ["上一页", "Previous"],
         "next": ["下一页", "Next"],
         "no_items": ["队列为空。", "Nothing in this list."],

@@ -52,7 +52,7 @@ enum Templates {
         <header><span class="brand">{{t.app}}</span>
         {{#user}}<nav>{{#officer}}<a href="/my" class="{{#nav_my}}active{{/nav_my}}">{{t.my_footage}}</a>{{/officer}}{{#can_queue}}<a href="/queue" class="{{#nav_queue}}active{{/nav_queue}}">{{t.queue}}</a>{{/can_queue}}{{#can_reports}}<a href="/reports" class="{{#nav_reports}}active{{/nav_reports}}">{{t.reports}}</a>{{/can_reports}}</nav>{{/user}}
         <span class="me">{{#user}}<span>{{name}} · {{role}}</span>{{/user}}
-        <a href="/lang/{{other_lang}}?next={{path}}">{{t.switch_language}}</a>
+        <a href="/lang/{{other_lang}}?next={{next}}">{{t.switch_language}}</a>
         {{#user}}<form class="inline" method="post" action="/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button>{{t.sign_out}}</button></form>{{/user}}
         </span></header>
         <main>{{#flash}}<div class="flash">{{flash}}</div>{{/flash}}{{{body}}}</main>
@@ -71,7 +71,7 @@ enum Templates {
         """
 
     static let queue = """
-        <h1>{{t.queue}} <span class="muted" style="font-size:15px">{{total}} {{t.items}}</span></h1>
+        <h1>{{t.queue}} <span class="muted" style="font-size:15px">{{total}} {{items_word}}</span></h1>
         <p class="tabs">{{#tabs}}<a href="/queue?state={{key}}" class="{{#active}}active{{/active}}">{{label}} ({{count}})</a>{{/tabs}}</p>
         {{#empty}}<div class="card muted">{{t.no_items}}</div>{{/empty}}
         {{^empty}}<table><thead><tr><th>#</th><th>{{t.reason}}</th><th>{{t.incident}}</th><th>{{t.officer}}</th><th>{{t.occurred}}</th><th>{{t.state}}</th><th>{{t.claimed_by}}</th><th class="noprint">{{t.actions}}</th></tr></thead><tbody>
