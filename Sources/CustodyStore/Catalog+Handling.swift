@@ -34,8 +34,9 @@ extension Catalog {
 
     /// Adds or updates one open queue item per call (incident and officer) that is
     /// `no_arrival` or `not_closed` as of `now`, and withdraws open, unclaimed ones whose call
-    /// has since been reached and closed. Runs inside `refreshQueue`'s transaction.
-    static func refreshHandlingItems(_ db: any SQLDatabase, policy: HandlingPolicy, now: Date) throws -> (added: Int, withdrawn: [SQLRow]) {
+    /// has since been reached and closed; returns those to withdraw (id, subject). Runs inside
+    /// `refreshQueue`'s transaction, which counts what it added.
+    static func refreshHandlingItems(_ db: any SQLDatabase, policy: HandlingPolicy, now: Date) throws -> [SQLRow] {
         // Only calls with no clearance at all, through their own index (a clearance written
         // ahead of the clock is taken as given here; `custody gaps` judges it as not yet made).
         var wanted: [String: (reason: HandlingKind, row: DispatchRow, since: Double)] = [:]
@@ -48,7 +49,6 @@ extension Catalog {
             guard let first = queued.min(by: { ($0.kind == .noArrival ? 0 : 1) < ($1.kind == .noArrival ? 0 : 1) }) else { continue }
             wanted["handling:\(row.incidentID)|\(row.officerID)"] = (first.kind, row, first.start)
         }
-        let before = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_items WHERE subject LIKE 'handling:%'") ?? 0
         let upsert = try db.cachedStatement(sql: """
             INSERT INTO review_items (subject, reason, priority, incident_id, officer_id, occurred_at, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -61,9 +61,8 @@ extension Catalog {
                 item.since, now.timeIntervalSince1970,
             ])
         }
-        let after = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_items WHERE subject LIKE 'handling:%'") ?? 0
         let candidates = try SQLRow.fetchAll(
             db, sql: "SELECT id, subject FROM review_items WHERE subject LIKE 'handling:%' AND state = 'open'", arguments: [])
-        return (after - before, candidates.filter { wanted[$0[1] as String] == nil })
+        return candidates.filter { wanted[$0[1] as String] == nil }
     }
 }

@@ -149,8 +149,7 @@ extension Catalog {
                 arguments: SQLArguments(list))
             // Calls never reached or never closed (issue 15), and those since closed: everyone's
             // (a call becomes overdue with time alone; open calls have an index of their own).
-            let handled = try Self.refreshHandlingItems(db, policy: handling, now: now)
-            withdrawn += handled.withdrawn
+            withdrawn += try Self.refreshHandlingItems(db, policy: handling, now: now)
             for row in withdrawn {
                 let id: Int64 = row[0]
                 try db.execute(sql: "DELETE FROM review_items WHERE id = ?", arguments: [id])

@@ -57,7 +57,6 @@ import Testing
         // Cleared two days later: as of the first day's end it was open; as of later, closed.
         let row = Self.row(dispatched: 60, arrived: 600, cleared: 3 * 86400)
         #expect(Self.kinds(row, asOf: Self.at(600 + 86401)) == [.notClosed])
-        #expect(Self.kinds(row, asOf: Self.at(600 + 86401)) == Self.kinds(row, asOf: Self.at(600 + 86401)))
         #expect(Self.kinds(row, asOf: Self.at(3 * 86400)) == [])
         // A dispatch after the instant: no slow_dispatch yet.
         #expect(Self.kinds(Self.row(dispatched: 600, arrived: 700, cleared: 900), asOf: Self.at(500)) == [])

@@ -128,12 +128,15 @@ extension HandlingFinding: JSONLineConvertible {
 /// unless an import changed that day's own times. "Longer than" is strict: a delay equal to
 /// its limit is no finding.
 public enum HandlingRule {
+    /// A row's time in seconds, or nil when it is missing or after `asOf` (not happened yet).
+    public static func known(_ date: Date?, asOf: Date) -> Double? {
+        guard let t = date?.timeIntervalSince1970, t <= asOf.timeIntervalSince1970 else { return nil }
+        return t
+    }
+
     public static func evaluate(_ row: DispatchRow, policy: HandlingPolicy, asOf: Date) -> [HandlingFinding] {
         let now = asOf.timeIntervalSince1970
-        func known(_ d: Date?) -> Double? {
-            guard let t = d?.timeIntervalSince1970, t <= now else { return nil }
-            return t
-        }
+        func known(_ d: Date?) -> Double? { Self.known(d, asOf: asOf) }
         let received = known(row.receivedAt), dispatched = known(row.dispatchedAt)
         let arrived = known(row.arrivedAt), cleared = known(row.clearedAt)
         let limits = policy.limits(priority: row.priority, category: row.category)

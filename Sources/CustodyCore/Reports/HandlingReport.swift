@@ -45,8 +45,7 @@ public struct HandlingPeriod: Sendable, Equatable {
     /// One dispatch row of the period (its delays and slow_* findings, as of `asOf`).
     public mutating func addCall(_ row: DispatchRow, policy: HandlingPolicy) {
         let station = row.station ?? ""
-        let end = asOf.timeIntervalSince1970
-        func known(_ d: Date?) -> Double? { d.map(\.timeIntervalSince1970).flatMap { $0 <= end ? $0 : nil } }
+        func known(_ d: Date?) -> Double? { HandlingRule.known(d, asOf: asOf) }
         let found = HandlingRule.evaluate(row, policy: policy, asOf: asOf).filter { !$0.kind.isQueued }
         func count(_ figures: inout HandlingFigures) {
             figures.calls += 1
@@ -86,7 +85,7 @@ public struct HandlingSection: Sendable, Equatable {
 
     /// Named stations in order, then calls whose row names none.
     public var stationNames: [String] {
-        Set(current.stations.keys).union(previous.stations.keys).sorted { ($0.isEmpty ? 1 : 0, $0) < ($1.isEmpty ? 1 : 0, $1) }
+        Set(current.stations.keys).union(previous.stations.keys).sorted(by: PeriodReport.stationOrder)
     }
 
     public var jsonValue: JSONValue {

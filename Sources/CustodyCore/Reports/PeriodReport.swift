@@ -94,7 +94,7 @@ public struct PeriodReport: Sendable {
         self.handling = handling
         total = Line(station: "", officer: nil, current: current.total, previous: previous.total)
         let stationNames = Set(current.stations.keys).union(previous.stations.keys)
-            .sorted { ($0.isEmpty ? 1 : 0, $0) < ($1.isEmpty ? 1 : 0, $1) }
+            .sorted(by: Self.stationOrder)
         stations = stationNames.map { name in
             Line(station: name, officer: nil, current: current.stations[name] ?? ReportFigures(), previous: previous.stations[name] ?? ReportFigures())
         }
@@ -104,6 +104,9 @@ public struct PeriodReport: Sendable {
                 current: current.officers[officer] ?? ReportFigures(), previous: previous.officers[officer] ?? ReportFigures())
         }
     }
+
+    /// Named stations in order, then "" (calls whose row names none): every table's order.
+    public static func stationOrder(_ a: String, _ b: String) -> Bool { (a.isEmpty ? 1 : 0, a) < (b.isEmpty ? 1 : 0, b) }
 
     /// Current minus previous, for the figures a bulletin compares; shares in fractions.
     public struct Change: Sendable, Equatable {

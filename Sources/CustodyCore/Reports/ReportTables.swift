@@ -104,7 +104,7 @@ extension PeriodReport {
         for name in handling?.stationNames ?? [] where !stationLines.contains(where: { $0.station == name }) {
             stationLines.append(Line(station: name, officer: nil, current: ReportFigures(), previous: ReportFigures()))
         }
-        stationLines.sort { ($0.station.isEmpty ? 1 : 0, $0.station) < ($1.station.isEmpty ? 1 : 0, $1.station) }
+        stationLines.sort { Self.stationOrder($0.station, $1.station) }
         if handling == nil { stationLines = stations }
         rows += stationLines.map { line in
             Self.csvRow("station", line) + (handling.map {
