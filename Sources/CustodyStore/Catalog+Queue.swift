@@ -6,7 +6,8 @@ internal import Crypto
 /// randomly sampled clean call for a conduct check.
 public struct ReviewItem: Sendable, Equatable {
     public var id: Int64
-    /// A finding kind (`no_recording` … `late_upload`), `unreadable`, `unattributed`, `unlinked` or `sample`.
+    /// A finding kind (`no_recording` … `late_upload`), `unreadable`, `unattributed`, `unlinked`,
+    /// `sample`, or `requested` (put up for review by hand, `Catalog.requestReview`).
     public var reason: String
     public var priority: Int
     public var incidentID: String?
@@ -55,9 +56,10 @@ public enum Review {
         "camera_angle", "audio_muted", "wrong_incident", "not_entered_in_system", "late_upload", "professionalism",
         "safety_concern", "other",
     ]
-    /// Queue order: finding kinds first, then clips that need a person, then samples.
+    /// Queue order: finding kinds first, then clips that need a person, then samples. A call
+    /// put up for review by hand (after a complaint) ranks with an interruption.
     public static let priorities: [String: Int] = [
-        "no_recording": 0, "early_stop": 1, "late_start": 2, "interruption": 3, "late_upload": 4,
+        "no_recording": 0, "early_stop": 1, "late_start": 2, "interruption": 3, "requested": 3, "late_upload": 4,
         "no_arrival": 4, "not_closed": 4, "slow_dispatch": 4, "slow_arrival": 4,
         "unreadable": 5, "unattributed": 6, "unlinked": 7, "sample": 8,
     ]
@@ -135,7 +137,8 @@ extension Catalog {
                     AND NOT EXISTS (SELECT 1 FROM links l WHERE l.clip_id = e.rowid)
                 """, arguments: scoped([t]))
             // Withdraw open, unclaimed items whose reason has gone: a clip now linked or attributed,
-            // a call whose findings a later import or ingest cleared. Claimed and closed items stay.
+            // a call whose findings a later import or ingest cleared. Claimed and closed items stay,
+            // and so do items requested by hand ('request:…': their reason is a person's, not a finding).
             // Candidates come through the officer index (plus the few items with no officer).
             let stale = """
                 state = 'open' AND (
@@ -298,6 +301,20 @@ extension Catalog {
         }
     }
 
+    /// The holder of an unexpired claim extends it to `lease` from now (a reviewer still
+    /// watching the footage). Anyone else, or a lapsed claim, is `notHeld`.
+    public func renew(_ id: Int64, by user: String, lease: TimeInterval, now: Date = Date()) async throws -> ReviewItem {
+        try await mutate(id, now: now) { db, item in
+            guard item.state != "closed" else { throw QueueError.closed }
+            guard item.state == "claimed", item.claimedBy == user else { throw QueueError.notHeld }
+            let until = now.timeIntervalSince1970 + lease
+            try db.execute(sql: "UPDATE review_items SET lease_until = ? WHERE id = ?", arguments: [until, id])
+            try AuditLog.append(db, actor: user, action: "renewed", subject: "queue:\(id)", detail: .object([
+                ("lease_until", .string(Timestamp.format(Date(timeIntervalSince1970: until)))),
+            ]))
+        }
+    }
+
     /// Gives an item back. The holder may; a supervisor may release anyone's.
     public func release(_ id: Int64, by user: String, asSupervisor: Bool, now: Date = Date()) async throws -> ReviewItem {
         try await mutate(id, now: now) { db, item in
@@ -336,18 +353,87 @@ extension Catalog {
         }
     }
 
-    /// A supervisor reopens a closed item; its earlier verdicts stay in the review history.
-    public func reopen(_ id: Int64, by supervisor: String, now: Date = Date()) async throws -> ReviewItem {
-        try await mutate(id, now: now) { db, item in
+    /// A supervisor reopens a closed item, saying why (`reason`). Its earlier verdicts stay in
+    /// the review history (`reviews`), and the audit entry carries the verdict, checklist,
+    /// note, reviewer and time it clears, so the item's history never loses them.
+    public func reopen(_ id: Int64, by supervisor: String, reason: String? = nil, now: Date = Date()) async throws -> ReviewItem {
+        let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return try await mutate(id, now: now) { db, item in
             guard item.state == "closed" else { throw QueueError.notClosed }
-            // The earlier verdict stays in `reviews`; the item starts afresh.
-            try db.execute(
+            try Self.reopenClosed(db, item)
+            var detail = [("reason", reason.flatMap { $0.isEmpty ? nil : JSONValue.string($0) } ?? .null)]
+            detail += Self.clearedReview(item)
+            try AuditLog.append(db, actor: supervisor, action: "reopened", subject: "queue:\(id)", detail: .object(detail))
+        }
+    }
+
+    /// Starts a closed item afresh; the earlier verdict stays in `reviews`.
+    static func reopenClosed(_ db: any SQLDatabase, _ item: ReviewItem) throws {
+        try db.execute(
+            sql: """
+                UPDATE review_items SET state = 'open', claimed_by = NULL, lease_until = NULL, verdict = NULL, checklist = NULL,
+                    note = NULL, reviewed_by = NULL, reviewed_at = NULL WHERE id = ?
+                """,
+            arguments: [item.id])
+    }
+
+    /// What reopening `item` clears, for the audit entry that says so.
+    static func clearedReview(_ item: ReviewItem) -> [(String, JSONValue)] {
+        [
+            ("verdict", item.verdict.map { .string($0) } ?? .null),
+            ("checklist", .array(item.checklist.map { .string($0) })),
+            ("note", item.note.map { .string($0) } ?? .null),
+            ("reviewed_by", item.reviewedBy.map { .string($0) } ?? .null),
+            ("reviewed_at", item.reviewedAt.map { .string(Timestamp.format($0)) } ?? .null),
+        ]
+    }
+
+    /// Puts a call up for review by hand (after a complaint, say): one item per incident and
+    /// officer (or the whole incident, `officer` nil), reason `requested`, dated by the call's
+    /// earliest received time. An item already waiting is returned as it is; a closed one is
+    /// reopened (its verdict kept in the audit entry, as `reopen` does). Every request is
+    /// audited with its reason. The queue refresh never withdraws or rewrites these items.
+    public func requestReview(incident: String, officer: String?, reason: String, by actor: String, now: Date = Date()) async throws -> ReviewItem {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw QueueError.invalid("Give the reason for the review.") }
+        let officer = officer.flatMap { $0.isEmpty ? nil : $0 }
+        return try await backend.write { db in
+            let when = try SQLRow.fetchOne(
+                db,
                 sql: """
-                    UPDATE review_items SET state = 'open', claimed_by = NULL, lease_until = NULL, verdict = NULL, checklist = NULL,
-                        note = NULL, reviewed_by = NULL, reviewed_at = NULL WHERE id = ?
+                    SELECT COUNT(*), MIN(received_at), MIN(COALESCE(received_at, dispatched_at, arrived_at)) FROM dispatch_rows
+                    WHERE incident_id = ?\(officer == nil ? "" : " AND officer_id = ?")
                     """,
-                arguments: [id])
-            try AuditLog.append(db, actor: supervisor, action: "reopened", subject: "queue:\(id)", detail: .object([]))
+                arguments: SQLArguments([incident] + (officer.map { [$0] } ?? [])))
+            guard let when, (when[0] as Int) > 0 else {
+                throw QueueError.invalid(
+                    officer.map { "No dispatch record has officer \($0) on incident \(incident)." } ?? "No dispatch record has the incident id \(incident).")
+            }
+            let occurred: Double? = when[1] ?? when[2]
+            let subject = "request:\(incident)|\(officer ?? "")"
+            var detail: [(String, JSONValue)] = [("reason", .string(reason))]
+            let id: Int64
+            if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM review_items WHERE subject = ?", arguments: [subject]) {
+                id = existing
+                let item = try Self.fetchItem(db, id, now: now)!
+                if item.state == "closed" {
+                    try Self.reopenClosed(db, item)
+                    detail.append(("outcome", .string("reopened")))
+                    detail += Self.clearedReview(item)
+                } else {
+                    detail.append(("outcome", .string("pending")))
+                }
+            } else {
+                id = try db.insertReturningID(
+                    sql: """
+                        INSERT INTO review_items (subject, reason, priority, incident_id, officer_id, occurred_at, created_at)
+                        VALUES (?, 'requested', ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [subject, Review.priorities["requested"]!, incident, officer, occurred, now.timeIntervalSince1970])
+                detail.append(("outcome", .string("created")))
+            }
+            try AuditLog.append(db, actor: actor, action: "review-requested", subject: "queue:\(id)", detail: .object(detail))
+            return try Self.fetchItem(db, id, now: now)!
         }
     }
 

@@ -193,6 +193,9 @@ extension Catalog {
         public var incidents: [String]
         /// The officer's findings on those incidents, by kind.
         public var findingKinds: [String]
+        /// Where `start` came from (`container`, `filename`, `mtime`); `mtime` is an estimate
+        /// (for an upload, the moment it arrived).
+        public var timeSource: String? = nil
     }
 
     /// An officer's own clips, newest recording first, with link status and findings.
@@ -201,7 +204,7 @@ extension Catalog {
             try SQLRow.fetchAll(
                 db,
                 sql: """
-                    SELECT e.sha256, e.start_time, e.duration, e.integrity, e.location, e.first_received_at,
+                    SELECT e.sha256, e.start_time, e.duration, e.integrity, e.location, e.first_received_at, e.time_source,
                         (SELECT r.original_name FROM receipts r WHERE r.sha256 = e.sha256 ORDER BY r.id LIMIT 1) AS name,
                         (SELECT \(db.dialect == .sqlite ? "group_concat(incident_id, ' ')" : "string_agg(incident_id, ' ' ORDER BY incident_id)") FROM (
                             SELECT DISTINCT d.incident_id FROM links l JOIN dispatch_rows d ON d.id = l.row_id
@@ -222,7 +225,7 @@ extension Catalog {
                     sha256: r["sha256"], originalName: r["name"], start: (r["start_time"] as Double?).map(Date.init(timeIntervalSince1970:)),
                     duration: r["duration"], integrity: r["integrity"], quarantined: (r["location"] as String) == "quarantine",
                     receivedAt: (r["first_received_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-                    incidents: incidents, findingKinds: kinds)
+                    incidents: incidents, findingKinds: kinds, timeSource: r["time_source"])
             }
         }
     }

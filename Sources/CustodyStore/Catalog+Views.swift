@@ -26,7 +26,7 @@ extension Catalog {
                 ])
             }
             let clips = try SQLRow.fetchAll(db, sql: """
-                SELECT DISTINCT e.sha256, e.officer_id, e.start_time, e.end_time, e.duration, e.integrity
+                SELECT DISTINCT e.sha256, e.officer_id, e.start_time, e.end_time, e.duration, e.integrity, e.time_source
                 FROM dispatch_rows d JOIN links l ON l.row_id = d.id JOIN evidence e ON e.rowid = l.clip_id
                 WHERE d.incident_id = ? ORDER BY e.officer_id, e.start_time\(db.dialect.nullsFirst)
                 """, arguments: [incidentID]).map { r -> JSONValue in
@@ -34,6 +34,7 @@ extension Catalog {
                     ("sha256", .string(r["sha256"])), ("officer_id", (r["officer_id"] as String?).map { .string($0) } ?? .null),
                     ("start", time(r, "start_time")), ("end", time(r, "end_time")),
                     ("duration", (r["duration"] as Double?).map { .double($0) } ?? .null), ("integrity", .string(r["integrity"])),
+                    ("time_source", (r["time_source"] as String?).map { .string($0) } ?? .null),
                 ])
             }
             let findings = try Self.findingRows(db, where: "incident_id = ?", [incidentID])

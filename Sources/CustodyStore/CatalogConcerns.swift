@@ -65,13 +65,13 @@ public protocol ReviewQueueStore: Sendable {
     func claim(_ id: Int64, by user: String, lease: TimeInterval, now: Date) async throws -> ReviewItem
     func release(_ id: Int64, by user: String, asSupervisor: Bool, now: Date) async throws -> ReviewItem
     func recordVerdict(_ id: Int64, by user: String, verdict: String, checklist: [String], note: String?, now: Date) async throws -> ReviewItem
-    func reopen(_ id: Int64, by supervisor: String, now: Date) async throws -> ReviewItem
+    func reopen(_ id: Int64, by supervisor: String, reason: String?, now: Date) async throws -> ReviewItem
     func reassign(_ id: Int64, to reviewer: String, by supervisor: String, lease: TimeInterval, now: Date) async throws -> ReviewItem
 }
 
 /// Accounts, roles and session tokens.
 public protocol AccountStore: Sendable {
-    func addUser(name: String, role: Role, officerID: String?, passwordHash: String) async throws -> User
+    func addUser(name: String, role: Role, officerID: String?, passwordHash: String, by actor: String) async throws -> User
     func credentials(name: String) async throws -> (User, String)?
     func issueToken(for user: User, kind: String, lifetime: TimeInterval?) async throws -> String
     func user(forToken token: String) async throws -> User?

@@ -24,7 +24,8 @@ public struct CatalogMigration: Sendable {
         var identity: String?
     }
 
-    /// Every table of schema v7, parents before children. A source with a table not named here
+    /// Every table of schema v10, parents before children (rows are copied with all their
+    /// columns, `SELECT *`, so a migration that only adds a column needs nothing here). A source with a table not named here
     /// is refused rather than copied in part: a new migration must add its table.
     static let tables: [Table] = [
         Table(name: "evidence", key: ["rowid"], identity: "rowid"),

@@ -424,5 +424,11 @@ enum PostgresSchema {
             // (issue 15): the queue refresh reads only these, not every dispatch row.
             "CREATE INDEX dispatch_open ON dispatch_rows(officer_id) WHERE cleared_at IS NULL",
         ]),
+        Migration(version: 10, identifier: "v10: disabled accounts, audit by subject", statements: [
+            // An account is disabled, never deleted (the audit log names it); the audit trail
+            // pages read the log by subject.
+            "ALTER TABLE users ADD COLUMN disabled_at DOUBLE PRECISION",
+            "CREATE INDEX audit_subject ON audit_log(subject)",
+        ]),
     ]
 }

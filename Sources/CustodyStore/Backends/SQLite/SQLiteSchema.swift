@@ -317,6 +317,15 @@ extension SQLiteBackend {
             // (issue 15): the queue refresh reads only these, not every dispatch row.
             try db.execute(sql: "CREATE INDEX dispatch_open ON dispatch_rows(officer_id) WHERE cleared_at IS NULL")
         }
+        migrator.registerMigration("v10: disabled accounts, audit by subject") { db in
+            // An account is disabled, never deleted: the audit log names it, and it can be enabled
+            // again. The audit trail pages (a clip's chain of custody, an item's history) read
+            // the log by subject.
+            try db.execute(sql: """
+                ALTER TABLE users ADD COLUMN disabled_at REAL;
+                CREATE INDEX audit_subject ON audit_log(subject);
+                """)
+        }
         return migrator
     }
 }
