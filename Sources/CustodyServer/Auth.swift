@@ -89,6 +89,12 @@ final class TokenCache: @unchecked Sendable {
         }
     }
 
+    /// After an account is disabled, its password reset or its role changed, or a token
+    /// revoked: no cached account outlives the change.
+    func removeAll() {
+        lock.withLock { entries.removeAll() }
+    }
+
     func remove(_ token: String) {
         _ = lock.withLock { entries.removeValue(forKey: token) }
     }

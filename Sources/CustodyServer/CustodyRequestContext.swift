@@ -52,4 +52,12 @@ public enum Access {
     public static let readHolds: Set<Role> = [.supervisor, .auditor]
     /// Place and release them.
     public static let holds: Set<Role> = [.supervisor]
+    /// Accounts and station tokens (issue 13).
+    public static let admin: Set<Role> = [.admin]
+    /// A clip's chain of custody (audit entries only, no footage).
+    public static let custody: Set<Role> = [.reviewer, .supervisor, .auditor, .admin]
+    /// Dispatch and check-out imports from a page (issue 13).
+    public static let imports: Set<Role> = [.supervisor, .admin]
+    /// Put any incident up for review, with a reason (issue 13).
+    public static let requestReview: Set<Role> = [.reviewer, .supervisor]
 }

@@ -28,16 +28,33 @@ extension CustodyServer {
                 since: try date(request, "since"), until: try date(request, "until"))
             return JSONResponse.ok(.object([("findings", .array(try await db { c in try await c.findings(query) }.map(\.jsonValue)))]))
         }
+        // Filters (issue 13): subject, actor, action, from, to (ISO 8601), limit, offset; `since`
+        // as before. An unknown parameter is refused, never silently ignored.
         router.get("/api/audit") { request, context in
             _ = try context.require(Access.audit)
-            let entries = try await db { c in try await c.auditEntries(since: try date(request, "since")) }
-            return JSONResponse.ok(.object([("entries", .array(entries.map { e in
-                .object([
-                    ("id", .int(e.id)), ("at", .string(Timestamp.format(e.at))), ("actor", .string(e.actor)),
-                    ("action", .string(e.action)), ("subject", .string(e.subject)), ("detail", .string(e.detail)),
-                    ("hash", .string(e.hash)),
-                ])
-            }))]))
+            let q = request.uri.queryParameters
+            let known: Set<String> = ["since", "subject", "actor", "action", "from", "to", "limit", "offset"]
+            if let unknown = q.map({ String($0.key) }).sorted().first(where: { !known.contains($0) }) {
+                throw APIError(.badRequest, "Unknown parameter '\(unknown)': use \(known.sorted().joined(separator: ", ")).")
+            }
+            let filtered = q.contains { $0.key != "since" }
+            guard filtered else {
+                let entries = try await db { c in try await c.auditEntries(since: try date(request, "since")) }
+                return JSONResponse.ok(.object([("entries", .array(entries.map(Self.auditJSON)))]))
+            }
+            let limit = try q["limit"].map { text -> Int in
+                guard let n = Int(text), (1...1000).contains(n) else { throw APIError(.badRequest, "limit must be 1 to 1000.") }
+                return n
+            } ?? 100
+            let offset = try q["offset"].map { text -> Int in
+                guard let n = Int(text), n >= 0 else { throw APIError(.badRequest, "offset must be 0 or more.") }
+                return n
+            } ?? 0
+            let filter = AuditFilter(
+                subject: q["subject"].map(String.init), actor: q["actor"].map(String.init), action: q["action"].map(String.init),
+                from: try date(request, "from") ?? date(request, "since"), to: try date(request, "to"))
+            let page = try await db { c in try await c.auditEntries(filter, limit: limit, offset: offset) }
+            return JSONResponse.ok(.object([("entries", .array(page.entries.map(Self.auditJSON))), ("total", .int(Int64(page.total)))]))
         }
     }
 

@@ -22,6 +22,19 @@ extension CustodyServer {
                 guard let n = Int(text), n >= 0 else { throw APIError(.badRequest, "offset must be 0 or more.") }
                 return n
             } ?? 0
+            // Search (issue 13): the same filters as the queue page.
+            let searchKeys = ["incident", "officer", "station", "category", "reason", "reviewer", "from", "to", "sort"]
+            if searchKeys.contains(where: { q[Substring($0)] != nil }) {
+                guard let sort = QueueSort(rawValue: q["sort"].map(String.init) ?? "priority") else {
+                    throw APIError(.badRequest, "sort must be one of \(QueueSort.allCases.map(\.rawValue).joined(separator: ", ")).")
+                }
+                let filter = QueueFilter(
+                    state: state == "all" ? nil : (state ?? "open"), incident: q["incident"].map(String.init), officer: q["officer"].map(String.init),
+                    station: q["station"].map(String.init), category: q["category"].map(String.init), reason: q["reason"].map(String.init),
+                    reviewer: q["reviewer"].map(String.init), from: try date(request, "from"), to: try date(request, "to"), sort: sort)
+                let page = try await db { c in try await c.queue(filter, limit: limit, offset: offset) }
+                return JSONResponse.ok(.object([("items", .array(page.items.map(\.jsonValue))), ("total", .int(Int64(page.total)))]))
+            }
             // Every reviewer reads the same first pages: serve them from a cache keyed on the
             // queue's version, which any change to any item (in any process) moves on.
             let key = "\(state ?? "open")|\(limit)|\(offset)"

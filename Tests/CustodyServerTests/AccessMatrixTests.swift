@@ -48,6 +48,15 @@ import Testing
             Route(method: .delete, uri: "/api/session", roles: Set(ServerFixture.accounts.map(\.0))),
             Route(method: .get, uri: "/api/uploads", roles: ["olga", "oscar", "dock"]),
             Route(method: .post, uri: "/api/uploads", headers: ["Tus-Resumable": "1.0.0", "Upload-Length": "10"], roles: ["olga", "oscar", "dock"]),
+            // Issue 13: lease renewal, an item's history, a request for review, accounts, station tokens.
+            Route(method: .post, uri: "/api/queue/ITEM/renew", roles: ["rita", "remy", "sam"]),
+            Route(method: .get, uri: "/api/queue/ITEM/history", roles: readers),
+            Route(method: .post, uri: "/api/incidents/110-20240214-0008/review-request", body: #"{"reason":"complaint"}"#, roles: ["rita", "remy", "sam"]),
+            Route(method: .get, uri: "/api/audit?subject=\(mine)&limit=5", roles: ["ada", "root"]),
+            Route(method: .get, uri: "/api/accounts", roles: ["root"]),
+            Route(method: .post, uri: "/api/accounts", body: #"{"name":"newbie","role":"reviewer","password":"long enough password"}"#, roles: ["root"]),
+            Route(method: .post, uri: "/api/accounts/oscar", body: #"{"disabled":false}"#, roles: ["root"]),
+            Route(method: .get, uri: "/api/station-tokens", roles: ["root"]),
         ]
         let everyone: [String?] = [nil] + ServerFixture.accounts.map(\.0)
         try await fx.application.test(.router) { client async throws in
@@ -73,7 +82,7 @@ import Testing
                         // Hold 1 stands again for each try (released holds stay released).
                         try await fx.catalog.executeForTesting("UPDATE holds SET released_at = NULL, released_by = NULL, release_reason = NULL WHERE id = 1")
                     }
-                    if let user, route.uri.contains("/queue/") && (route.uri.contains("/release") || route.uri.contains("/verdict")) {
+                    if let user, route.uri.contains("/queue/") && (route.uri.contains("/release") || route.uri.contains("/verdict") || route.uri.contains("/renew")) {
                         _ = try? await fx.catalog.claim(open, by: user, lease: 600)  // the holder's own item
                     }
                     var headers = fx.headers(user)
@@ -102,6 +111,10 @@ import Testing
                 ("/queue", readers), ("/incidents/110-20240214-0008", readers), ("/reports", ["sam", "ada"]),
                 ("/clips/\(mine)", readers.union(["olga"])), ("/clips/\(theirs)", readers.union(["oscar"])),
                 ("/my", ["olga", "oscar"]),
+                // Issue 13's pages.
+                ("/queue?state=mine&reason=no_recording&sort=newest", readers), ("/incidents", readers), ("/incidents?kind=no_recording", readers),
+                ("/audit", ["ada", "root"]), ("/audit?subject=\(mine)", ["ada", "root"]), ("/clips/\(mine)/custody", ["rita", "remy", "sam", "ada", "root"]),
+                ("/holds", ["sam", "ada"]), ("/imports", ["sam", "root"]), ("/admin/accounts", ["root"]), ("/admin/tokens", ["root"]),
             ]
             for (uri, roles) in pages {
                 for user in everyone {

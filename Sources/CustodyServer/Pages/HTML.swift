@@ -25,6 +25,17 @@ enum HTML {
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s % 3600 / 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 
+    /// A length of time in words, so that it cannot be read as a time of day: "18 min 0 s",
+    /// "6 h 48 min", "1021 d 8 h" (Chinese: 18分0秒, 6小时48分, 1021天8小时).
+    static func span(_ seconds: Double, _ language: Language) -> String {
+        let s = Int(seconds.rounded()), zh = language == .zh
+        let d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60, sec = s % 60
+        if d >= 2 { return zh ? "\(d)天\(h)小时" : "\(d) d \(h) h" }
+        if s >= 3600 { let hours = s / 3600; return zh ? "\(hours)小时\(m)分" : "\(hours) h \(m) min" }
+        if s >= 60 { return zh ? "\(m)分\(sec)秒" : "\(m) min \(sec) s" }
+        return zh ? "\(sec)秒" : "\(sec) s"
+    }
+
     /// `a=1&b=2` bodies (application/x-www-form-urlencoded); repeated names keep every value.
     static func formFields(_ body: String) -> [String: [String]] {
         var fields: [String: [String]] = [:]

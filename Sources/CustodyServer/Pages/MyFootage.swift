@@ -20,7 +20,8 @@ extension CustodyServer {
                     "sha": c.sha256, "name": c.originalName ?? String(c.sha256.prefix(12)),
                     "start": HTML.localTime(c.start?.timeIntervalSince1970, zone: zone),
                     "received": HTML.localTime(c.receivedAt?.timeIntervalSince1970, zone: zone),
-                    "length": HTML.duration(c.duration ?? 0), "integrity": c.integrity, "quarantined": c.quarantined,
+                    "length": HTML.span(c.duration ?? 0, p.language), "integrity": p.language["integrity_\(c.integrity)"], "quarantined": c.quarantined,
+                    "estimate": c.timeSource == "mtime",
                     "incidents": c.incidents, "unlinked": c.incidents.isEmpty,
                     "findings": c.findingKinds.map { p.language["reason_\($0)"] },
                 ]
@@ -38,17 +39,19 @@ extension CustodyServer {
         <div class="card noprint" id="uploader" data-max="{{max_size}}">
           <h2 style="margin-top:0">{{t.upload_footage}}</h2>
           <p class="muted">{{t.upload_hint}}</p>
-          <input type="file" id="files" multiple accept="video/*,.mp4,.mov,.avi,.mkv,.ts">
+          <input type="file" id="files" multiple accept="video/*,.mp4,.mov,.avi,.mkv,.ts" style="max-width:100%">
           <div id="progress"></div>
           <div id="unfinished"></div>
         </div>
         <h2>{{t.my_clips}}</h2>
+        <div id="my-clips">
         {{#no_clips}}<p class="muted">{{t.no_clips}}</p>{{/no_clips}}
-        {{^no_clips}}<table><tr><th>{{t.started}}</th><th>{{t.original_name}}</th><th>{{t.duration}}</th><th>{{t.received}}</th><th>{{t.integrity}}</th><th>{{t.linked_incidents}}</th><th>{{t.findings}}</th></tr>
-        {{#clips}}<tr><td>{{start}}</td><td><a href="/clips/{{sha}}">{{name}}</a></td><td>{{length}}</td><td>{{received}}</td>
-        <td>{{integrity}}{{#quarantined}} · {{t.quarantined}}{{/quarantined}}</td>
+        {{^no_clips}}<div class="scroll"><table><tr><th>{{t.started}}</th><th>{{t.original_name}}</th><th>{{t.duration}}</th><th class="wide">{{t.received}}</th><th class="wide">{{t.integrity}}</th><th>{{t.linked_incidents}}</th><th class="wide">{{t.findings}}</th></tr>
+        {{#clips}}<tr data-sha="{{sha}}"><td>{{start}}{{#estimate}} <span class="estimate" title="{{t.estimate_hint}}">({{t.estimate}})</span>{{/estimate}}</td><td style="word-break:break-all"><a href="/clips/{{sha}}">{{name}}</a></td><td>{{length}}</td><td class="wide">{{received}}</td>
+        <td class="wide">{{integrity}}{{#quarantined}} · {{t.quarantined}}{{/quarantined}}</td>
         <td>{{#unlinked}}<span class="muted">{{t.unlinked}}</span>{{/unlinked}}{{#incidents}}<span class="mono">{{.}}</span> {{/incidents}}</td>
-        <td>{{#findings}}<span class="badge p2">{{.}}</span> {{/findings}}</td></tr>{{/clips}}</table>{{/no_clips}}
+        <td class="wide">{{#findings}}<span class="badge p2">{{.}}</span> {{/findings}}</td></tr>{{/clips}}</table></div>{{/no_clips}}
+        </div>
         <script>
         (function () {
           var T = { done: "{{t.upload_done}}", waiting: "{{t.upload_waiting}}", failed: "{{t.upload_failed}}",
@@ -74,6 +77,14 @@ extension CustodyServer {
             if (!(window.crypto && crypto.subtle)) return Promise.resolve(null);
             return blob.arrayBuffer().then(function (b) { return crypto.subtle.digest("SHA-256", b); })
               .then(function (d) { return btoa(String.fromCharCode.apply(null, new Uint8Array(d))); });
+          }
+          // After an upload is stored, the list below is fetched again (the clip is probed and
+          // linked by then), so the officer sees it without reloading.
+          function refreshList() {
+            fetch("/my", { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
+              var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("my-clips");
+              if (fresh) document.getElementById("my-clips").innerHTML = fresh.innerHTML;
+            }).catch(function () {});
           }
           function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
           function row(file) {
@@ -126,6 +137,7 @@ extension CustodyServer {
                     ui.bar.value = 1;
                     ui.text.textContent = (status === "duplicate" ? T.duplicate : status === "quarantined" ? T.quarantined : T.done)
                       + " · SHA-256 " + (x.getResponseHeader("Custody-SHA256") || "");
+                    refreshList();
                     return;
                   }
                 }

@@ -6,47 +6,14 @@ import Mustache
 
 /// Builds each page's template values.
 extension CustodyServer {
-    func queuePage(_ request: Request, _ p: Page, _ user: User) async throws -> Response {
-        let q = request.uri.queryParameters
-        let state = q["state"].map(String.init).flatMap { ["open", "claimed", "closed", "all"].contains($0) ? $0 : nil } ?? "open"
-        let pageNumber = max(1, q["page"].flatMap { Int($0) } ?? 1)
-        let size = 50
-        let result = try await db { c in try await c.queue(state: state == "all" ? nil : state, limit: size, offset: (pageNumber - 1) * size) }
-        let counts = try await db { c in try await c.serverFigures() }.queue
-        let tabs: [[String: Any]] = ["open", "claimed", "closed", "all"].map { key in
-            ["key": key, "label": p.language[key], "active": key == state,
-             "count": key == "all" ? counts.values.reduce(0, +) : counts[key] ?? 0]
-        }
-        let items: [[String: Any]] = result.items.map { item in
-            var row: [String: Any] = [
-                "id": item.id, "priority": item.priority, "reason_label": p.language["reason_\(item.reason)"],
-                "officer": item.officerID ?? "—", "occurred": HTML.localTime(item.occurredAt?.timeIntervalSince1970, zone: config.timeZone),
-                "state_label": p.language[item.state], "claimed_by": item.claimedBy ?? "",
-                "can_claim": item.state == "open" && Access.review.contains(user.role),
-                "view_link": (item.incidentID.map { Link.incident($0, item: item.id) } ?? item.clipSHA256.map { Link.clip($0, item: item.id) }) ?? "/queue",
-            ]
-            if let incident = item.incidentID { row["incident_id"] = incident; row["incident_link"] = Link.incident(incident, item: item.id) }
-            if item.incidentID == nil, let sha = item.clipSHA256 { row["clip_link"] = Link.clip(sha, item: item.id); row["clip_short"] = String(sha.prefix(12)) }
-            if let lease = item.leaseUntil { row["lease"] = HTML.clock(lease.timeIntervalSince1970, zone: config.timeZone) }
-            return row
-        }
-        let first = (pageNumber - 1) * size
-        var values: [String: Any] = [
-            "items": items, "empty": items.isEmpty, "total": result.total, "tabs": tabs,
-            "items_word": p.language[result.total == 1 ? "item" : "items"],
-            "range": items.isEmpty ? "" : "\(first + 1)–\(first + items.count) / \(result.total)",
-        ]
-        if pageNumber > 1 { values["prev"] = "/queue?state=\(state)&page=\(pageNumber - 1)" }
-        if first + items.count < result.total { values["next"] = "/queue?state=\(state)&page=\(pageNumber + 1)" }
-        return render("queue", values, page: p, title: p.language["queue"])
-    }
-
     func incidentPage(_ request: Request, _ p: Page, _ user: User, _ id: String, _ detail: JSONValue) async throws -> Response {
         let zone = config.timeZone
+        let l = p.language
         let clips = detail["clips"]?.arrayValue ?? []
         let findings = detail["findings"]?.arrayValue ?? []
         func time(_ v: JSONValue?) -> Double? { v?.stringValue.flatMap { Timestamp.parse($0, zone: zone) }?.timeIntervalSince1970 }
-        let officers: [[String: Any]] = (detail["officers"]?.arrayValue ?? []).map { row in
+        let rows = detail["officers"]?.arrayValue ?? []
+        let officers: [[String: Any]] = rows.map { row in
             let officer = row["officer_id"]?.stringValue ?? ""
             let mine = clips.filter { $0["officer_id"]?.stringValue == officer }
             let theirFindings = findings.filter { $0["officer_id"]?.stringValue == officer }
@@ -60,26 +27,34 @@ extension CustodyServer {
             }
             let gapMarks = theirFindings.compactMap { f -> Timeline.Mark? in
                 guard f["kind"]?.stringValue != "late_upload", let s = time(f["start"]), let e = time(f["end"]) else { return nil }
-                return Timeline.Mark(start: s, end: e, label: "\(p.language["reason_" + (f["kind"]?.stringValue ?? "")]) \(HTML.duration(e - s))")
+                return Timeline.Mark(start: s, end: e, label: "\(l["reason_" + (f["kind"]?.stringValue ?? "")]) \(HTML.span(e - s, l))")
             }
             let rows: [[String: Any]] = theirFindings.map { f in
                 let kind = f["kind"]?.stringValue ?? ""
                 let s = time(f["start"]) ?? 0, e = time(f["end"]) ?? 0
                 var r: [String: Any] = [
-                    "label": p.language["reason_\(kind)"], "priority": Review.priorities[kind] ?? 4,
-                    "start": HTML.localTime(s, zone: zone), "end": HTML.localTime(e, zone: zone), "length": HTML.duration(e - s),
+                    "label": l["reason_\(kind)"], "priority": Review.priorities[kind] ?? 4,
+                    "start": HTML.localTime(s, zone: zone), "end": HTML.localTime(e, zone: zone), "length": HTML.span(e - s, l),
+                    "jump_label": l["jump_to_gap"],
                 ]
-                // Jump to a few seconds before the gap, in the clip that ends where it begins.
-                if kind != "late_upload", let before = mine.last(where: { (time($0["end"]) ?? 0) <= s + 2 && (time($0["end"]) ?? 0) >= s - 5 }),
-                   let sha = before["sha256"]?.stringValue, let cs = time(before["start"]) {
+                if kind == "late_upload" {
+                    // Not a gap in the footage: the clip reached the vault late. Its start is
+                    // when the recording ended, its end when the file arrived.
+                    r["start"] = l["recording_ended"] + " " + HTML.localTime(s, zone: zone)
+                    r["end"] = l["uploaded_at"] + " " + HTML.localTime(e, zone: zone)
+                    r["length"] = l["late_by"].replacingOccurrences(of: "{span}", with: HTML.span(e - s, l))
+                    if let sha = f["clip_sha256"]?.stringValue {
+                        r["jump_clip"] = sha
+                        r["jump_at"] = "0"
+                        r["jump_label"] = l["play_clip"]
+                    }
+                } else if let before = mine.last(where: { (time($0["end"]) ?? 0) <= s + 2 && (time($0["end"]) ?? 0) >= s - 5 }),
+                          let sha = before["sha256"]?.stringValue, let cs = time(before["start"]) {
+                    // Jump to a few seconds before the gap, in the clip that ends where it begins.
                     r["jump_clip"] = sha
                     r["jump_at"] = String(format: "%.0f", max(0, s - cs - 5))
-                } else if kind != "late_upload", let after = mine.first(where: { abs((time($0["start"]) ?? 0) - e) <= 2 }),
-                          let sha = after["sha256"]?.stringValue {
+                } else if let after = mine.first(where: { abs((time($0["start"]) ?? 0) - e) <= 2 }), let sha = after["sha256"]?.stringValue {
                     // A late start: the recording that finally began.
-                    r["jump_clip"] = sha
-                    r["jump_at"] = "0"
-                } else if kind == "late_upload", let sha = f["clip_sha256"]?.stringValue {
                     r["jump_clip"] = sha
                     r["jump_at"] = "0"
                 }
@@ -91,8 +66,8 @@ extension CustodyServer {
                 let kind = f["kind"]?.stringValue ?? ""
                 let s = time(f["start"]) ?? 0, e = time(f["end"]) ?? 0
                 return [
-                    "label": p.language["reason_\(kind)"], "priority": Review.priorities[kind] ?? 4,
-                    "start": HTML.localTime(s, zone: zone), "end": HTML.localTime(e, zone: zone), "length": HTML.duration(e - s),
+                    "label": l["reason_\(kind)"], "priority": Review.priorities[kind] ?? 4,
+                    "start": HTML.localTime(s, zone: zone), "end": HTML.localTime(e, zone: zone), "length": HTML.span(e - s, l),
                 ]
             }
             var values: [String: Any] = [
@@ -102,18 +77,53 @@ extension CustodyServer {
             if let c = row["coverage"]?.doubleValue { values["coverage"] = String(format: "%.0f%%", c * 100) }
             return values
         }
+        let dispatch: [[String: Any]] = rows.map { row in
+            var r: [String: Any] = ["officer_id": row["officer_id"]?.stringValue ?? ""]
+            for (key, column) in [("received", "received_at"), ("dispatched", "dispatched_at"), ("arrived", "arrived_at"), ("cleared", "cleared_at")] {
+                r[key] = HTML.localTime(time(row[column]), zone: zone)
+            }
+            if let a = time(row["arrived_at"]), let c = time(row["cleared_at"]) { r["on_scene"] = HTML.span(c - a, l) } else { r["on_scene"] = "—" }
+            return r
+        }
         let clipCards: [[String: Any]] = clips.map { c in
             ["sha": c["sha256"]?.stringValue ?? "", "officer": c["officer_id"]?.stringValue ?? "—",
-             "start": HTML.clock(time(c["start"]) ?? 0, zone: zone), "length": HTML.duration(c["duration"]?.doubleValue ?? 0)]
+             "start": HTML.clock(time(c["start"]) ?? 0, zone: zone), "length": HTML.span(c["duration"]?.doubleValue ?? 0, l),
+             "estimate": c["time_source"]?.stringValue == "mtime"]
         }
         let asked = request.uri.queryParameters["item"].flatMap { Int64($0) }
         let itemID = if let asked { asked } else { try await db { c in try await c.reviewItemID(incident: id, officer: nil) } }
+        let saved = request.uri.queryParameters["saved"] != nil
         var values: [String: Any] = [
-            "incident_id": id, "officers": officers, "clips": clipCards, "zone": zone.identifier,
-            "review": try await reviewPanel(itemID, p, user),
+            "incident_id": id, "officers": officers, "clips": clipCards, "zone": zone.identifier, "dispatch": dispatch,
+            "review": try await reviewPanel(itemID, p, user, saved: saved),
+            "can_request": Access.requestReview.contains(user.role),
         ]
-        for key in ["category", "station", "location"] { if let v = detail[key]?.stringValue { values[key] = v } }
-        return render("incident", values, page: p, title: "\(p.language["incident"]) \(id)")
+        if let itemID, let item = try await db({ c in try await c.reviewItem(itemID) }) {
+            values["item_about"] = "#\(item.id) · \(l["reason_\(item.reason)"])" + (item.officerID.map { " · \(l["officer"]) \($0)" } ?? "")
+        } else {
+            values["no_open_item"] = true
+        }
+        if Access.readHolds.contains(user.role) {
+            let shas = Set(clips.compactMap { $0["sha256"]?.stringValue })
+            let holds = try await db { c in try await c.holds(activeOnly: true) }.filter { $0.incidentID == id || $0.clipSHA256.map(shas.contains) == true }
+            values["holds"] = holds.map { holdRow($0, p) }
+            values["has_holds"] = !holds.isEmpty
+        }
+        for key in ["category", "station", "location", "priority"] { if let v = detail[key]?.stringValue { values[key] = v } }
+        return render("incident", values, page: p, title: "\(l["incident"]) \(id)")
+    }
+
+    /// A hold as a line on the clip, incident and holds pages.
+    func holdRow(_ hold: Hold, _ p: Page) -> [String: Any] {
+        var row: [String: Any] = [
+            "id": hold.id, "kind": p.language["hold_\(hold.kind.rawValue)"], "reason": hold.reason, "placed_by": hold.placedBy,
+            "placed_at": HTML.localTime(hold.placedAt.timeIntervalSince1970, zone: config.timeZone), "active": hold.isActive,
+            "what": hold.incidentID.map { "\(p.language["incident"]) \($0)" } ?? hold.clipSHA256.map { "\(p.language["clip"]) \($0.prefix(12))…" } ?? "",
+        ]
+        if let incident = hold.incidentID { row["incident_link"] = Link.incident(incident) }
+        if let clip = hold.clipSHA256 { row["clip_link"] = Link.clip(clip) }
+        if let by = hold.releasedBy { row["released"] = "\(by) · \(HTML.localTime(hold.releasedAt?.timeIntervalSince1970, zone: config.timeZone)) · \(hold.releaseReason ?? "")" }
+        return row
     }
 
     func clipPage(_ request: Request, _ p: Page, _ user: User, _ evidence: EvidenceRecord) async throws -> Response {
@@ -121,30 +131,45 @@ extension CustodyServer {
         let zone = config.timeZone
         let receipts: [[String: Any]] = (detail["receipts"]?.arrayValue ?? []).map { r in
             ["received": HTML.localTime(r["received_at"]?.stringValue.flatMap { Timestamp.parse($0, zone: zone) }?.timeIntervalSince1970, zone: zone),
-             "name": r["original_name"]?.stringValue ?? "", "method": r["method"]?.stringValue ?? ""]
+             "name": r["original_name"]?.stringValue ?? "", "method": p.language["method_\(r["method"]?.stringValue ?? "")"]]
         }
         let asked = request.uri.queryParameters["item"].flatMap { Int64($0) }
         let itemID = if let asked { asked } else { try await db { c in try await c.reviewItemID(clip: evidence.sha256) } }
-        let review = Access.read.contains(user.role) ? try await reviewPanel(itemID, p, user) : ""
-        let values: [String: Any] = [
+        let review = Access.read.contains(user.role) ? try await reviewPanel(itemID, p, user, saved: request.uri.queryParameters["saved"] != nil) : ""
+        var values: [String: Any] = [
             "sha": evidence.sha256, "sha_short": String(evidence.sha256.prefix(16)), "officer": evidence.officerID ?? "—",
             "start": HTML.localTime(evidence.probe.startTime?.timeIntervalSince1970, zone: zone),
-            "length": HTML.duration(evidence.probe.duration ?? 0), "integrity": evidence.probe.integrity.rawValue,
+            "length": HTML.span(evidence.probe.duration ?? 0, p.language), "integrity": p.language["integrity_\(evidence.probe.integrity.rawValue)"],
+            "estimate": evidence.probe.timeSource == .mtime, "can_custody": Access.audit.contains(user.role) || Access.read.contains(user.role),
             "incidents": (detail["incidents"]?.arrayValue ?? []).compactMap(\.stringValue).map { ["id": $0, "link": Link.incident($0)] }, "receipts": receipts,
             "review": review,
         ]
+        if Access.readHolds.contains(user.role) {
+            let incidents = Set((detail["incidents"]?.arrayValue ?? []).compactMap(\.stringValue))
+            let holds = try await db { c in try await c.holds(activeOnly: true) }
+                .filter { $0.clipSHA256 == evidence.sha256 || $0.incidentID.map(incidents.contains) == true }
+            values["holds"] = holds.map { holdRow($0, p) }
+            values["has_holds"] = !holds.isEmpty
+        }
         return render("clip", values, page: p, title: p.language["clip"])
     }
 
-    /// The review box: claim, the verdict form for the holder, or the recorded verdict.
-    func reviewPanel(_ id: Int64?, _ p: Page, _ user: User) async throws -> String {
+    /// The review box: claim, the verdict form for the holder (with its lease, renewable), the
+    /// recorded verdict, a supervisor's release / reassign / reopen, and the item's history.
+    func reviewPanel(_ id: Int64?, _ p: Page, _ user: User, saved: Bool = false) async throws -> String {
         var values: [String: Any] = ["t": p.language.strings, "csrf": csrf(for: p.sessionToken)]
         guard let id, let item = try await db({ c in try await c.reviewItem(id) }) else {
             values["no_item"] = true
             return Self.library.render(values, withTemplate: "review") ?? ""
         }
         values["id"] = id
+        values["saved"] = saved && item.state == "closed"
         let reviewer = Access.review.contains(user.role)
+        let supervisor = Access.supervise.contains(user.role)
+        if let lease = item.leaseUntil {
+            values["lease_iso"] = Timestamp.format(lease)
+            values["lease_clock"] = HTML.localTime(lease.timeIntervalSince1970, zone: config.timeZone)
+        }
         switch item.state {
         case "closed":
             values["reviewed"] = true
@@ -153,7 +178,7 @@ extension CustodyServer {
             values["reviewed_at"] = HTML.localTime(item.reviewedAt?.timeIntervalSince1970, zone: config.timeZone)
             values["checklist"] = item.checklist.map { p.language["check_\($0)"] }
             if let note = item.note { values["note"] = note }
-            values["can_reopen"] = user.role == .supervisor
+            values["can_reopen"] = supervisor
         case "claimed" where item.claimedBy == user.name:
             values["mine"] = true
             values["verdicts"] = ["violation", "compliant", "justified"].map { ["code": $0, "label": p.language["verdict_\($0)"]] }
@@ -161,9 +186,49 @@ extension CustodyServer {
         case "claimed":
             values["held_by_other"] = true
             values["claimed_by"] = item.claimedBy ?? ""
+            values["supervise_claimed"] = supervisor
         default:
             values["claimable"] = reviewer
         }
+        if supervisor, item.state != "closed" {
+            let names = try await db { c in try await c.accounts() }
+                .filter { !$0.isDisabled && ($0.user.role == .reviewer || $0.user.role == .supervisor) && $0.user.name != item.claimedBy }
+                .map(\.user.name)
+            values["reviewers"] = names
+            values["can_reassign"] = !names.isEmpty
+        }
+        let history = try await db { c in try await c.itemHistory(id) }
+        values["history"] = history.map { e in historyRow(e, p) }
+        values["has_history"] = !history.isEmpty
         return Self.library.render(values, withTemplate: "review") ?? ""
+    }
+
+    /// One line of an item's history: when, who, what, and the words that go with it (the
+    /// verdict and its note, a reopening's reason and the verdict it set aside, who it went to).
+    func historyRow(_ e: AuditEntry, _ p: Page) -> [String: Any] {
+        let l = p.language
+        var parts: [String] = []
+        let d = Self.detail(e)
+        if let v = d["verdict"] as? String { parts.append(l["verdict_\(v)"]) }
+        if let list = d["checklist"] as? [String], !list.isEmpty { parts.append(list.map { l["check_\($0)"] }.joined(separator: "、")) }
+        if let n = d["note"] as? String { parts.append("“\(n)”") }
+        if let to = d["to"] as? String { parts.append("→ \(to)") }
+        if let r = d["reason"] as? String { parts.append(l["reason_given"] + ": " + r) }
+        if let earlier = (d["previous_verdict"] ?? d["reopened_verdict"]) as? String {
+            parts.append(l["set_aside"] + ": " + l["verdict_\(earlier)"] + ((d["reviewed_by"] as? String).map { " (\($0))" } ?? ""))
+        }
+        var row: [String: Any] = [
+            "at": HTML.localTime(e.at.timeIntervalSince1970, zone: config.timeZone), "actor": e.actor,
+            "action": l.action(e.action),
+        ]
+        if !parts.isEmpty { row["detail"] = parts.joined(separator: " · ") }
+        return row
+    }
+}
+
+extension CustodyServer {
+    /// An audit entry's detail object (its JSON text, parsed).
+    static func detail(_ e: AuditEntry) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(e.detail.utf8)) as? [String: Any]) ?? [:]
     }
 }

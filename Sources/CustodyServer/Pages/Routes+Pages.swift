@@ -13,7 +13,7 @@ import NIOCore
 extension CustodyServer {
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()
-        for (name, text) in Templates.all { try! library.register(text, named: name) }
+        for (name, text) in Templates.all.merging(Templates.workplace, uniquingKeysWith: { _, new in new }) { try! library.register(text, named: name) }
         try! library.register(Templates.review, named: "review")
         try! library.register(myFootageTemplate, named: "my")
         return library
@@ -54,16 +54,26 @@ extension CustodyServer {
         var context = values
         context["t"] = page.language.strings
         context["csrf"] = csrf(for: page.sessionToken)
+        context["home"] = Self.home(page.user)
+        context["home_label"] = page.language[Self.homeLabel(page.user)]
         let body = Self.library.render(context, withTemplate: template) ?? ""
+        let path = page.path
         var layout: [String: Any] = [
             "t": page.language.strings, "lang": page.language.htmlTag, "other_lang": page.language.other.rawValue,
-            "title": title, "body": body, "path": page.path, "next": page.next, "csrf": csrf(for: page.sessionToken),
-            "nav_queue": page.path.hasPrefix("/queue") || page.path.hasPrefix("/incidents"), "nav_reports": page.path.hasPrefix("/reports"),
-            "nav_my": page.path.hasPrefix("/my"),
+            "title": title, "body": body, "path": path, "next": page.next, "csrf": csrf(for: page.sessionToken),
+            "nav_queue": path.hasPrefix("/queue"), "nav_incidents": path.hasPrefix("/incidents"), "nav_reports": path.hasPrefix("/reports"),
+            "nav_my": path.hasPrefix("/my"), "nav_holds": path.hasPrefix("/holds"), "nav_imports": path.hasPrefix("/imports"),
+            "nav_audit": path.hasPrefix("/audit"), "nav_admin": path.hasPrefix("/admin/accounts"), "nav_tokens": path.hasPrefix("/admin/tokens"),
         ]
         if let user = page.user {
-            layout["user"] = ["name": user.name, "role": user.role.rawValue, "can_queue": Access.read.contains(user.role), "can_reports": Access.reports.contains(user.role), "officer": user.role == .officer]
+            layout["user"] = [
+                "name": user.name, "role": page.language["role_\(user.role.rawValue)"], "can_queue": Access.read.contains(user.role),
+                "can_reports": Access.reports.contains(user.role), "officer": user.role == .officer,
+                "can_holds": Access.readHolds.contains(user.role), "can_imports": Access.imports.contains(user.role),
+                "can_audit": Access.audit.contains(user.role), "admin": Access.admin.contains(user.role),
+            ]
         }
+        if let notice = values["notice"] { layout["notice"] = notice }
         if let flash = values["flash"] { layout["flash"] = flash }
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
@@ -81,10 +91,25 @@ extension CustodyServer {
         return Response(status: .seeOther, headers: headers)
     }
 
-    /// Where `/` leads: the login page, an officer's own footage, or the queue.
+    /// Where `/` leads: the login page, an officer's own footage, an admin's accounts, or the queue.
     static func home(_ user: User?) -> String {
         guard let user else { return "/login" }
-        return user.role == .officer ? "/my" : "/queue"
+        switch user.role {
+        case .officer: return "/my"
+        case .admin: return "/admin/accounts"
+        case .station: return "/login"
+        default: return "/queue"
+        }
+    }
+
+    /// The words for the link to `home(user)`.
+    static func homeLabel(_ user: User?) -> String {
+        switch user?.role {
+        case nil, .station?: return "sign_in"
+        case .officer?: return "my_footage"
+        case .admin?: return "accounts"
+        default: return "queue"
+        }
     }
 
     /// Only same-site paths are followed after login or a language switch.
@@ -101,12 +126,15 @@ extension CustodyServer {
 
     func pageUser(_ request: Request, _ context: CustodyRequestContext, _ roles: Set<Role>) -> PageAccess {
         guard let user = context.user else {
-            let next = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+            // A form sent after the session ended returns, once signed in, to the page it was
+            // sent from (its draft is kept there), never to the form's POST-only address.
+            let asked = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+            let next = request.method == .post ? (Self.sameSiteReferer(request) ?? "/queue") : asked
             return .response(Self.redirect("/login?next=" + (next.addingPercentEncoding(withAllowedCharacters: Link.unreserved) ?? "/queue")))
         }
         guard roles.contains(user.role) else {
             let p = page(request, context)
-            return .response(render("message", ["heading": "403", "text": p.language["forbidden"]], page: p, title: "403", status: .forbidden))
+            return .response(render("message", ["heading": "403 · \(p.language["err_heading_403"])", "text": p.language["forbidden"]], page: p, title: "403", status: .forbidden))
         }
         return .user(user)
     }
@@ -144,7 +172,7 @@ extension CustodyServer {
     func checkCSRF(_ request: Request, _ fields: [String: [String]]) throws {
         let expected = csrf(for: request.cookies[AuthMiddleware.cookieName]?.value)
         guard !expected.isEmpty, fields["_csrf"]?.first == expected else {
-            throw APIError(.forbidden, "The form's security token is missing or stale: reload the page and try again.")
+            throw StaleForm()
         }
     }
 
@@ -176,8 +204,9 @@ extension CustodyServer {
                 return render("login", ["next": next, "flash": p.language["bad_login"]], page: p, title: p.language["sign_in"], status: .unauthorized)
             }
             let token = try await db { c in try await c.issueToken(for: user, kind: "session", lifetime: settings.sessionLifetime) }
-            // Officers land on their own footage unless they asked for a page.
-            return Self.redirect(user.role == .officer && next == "/queue" ? "/my" : next, cookies: [sessionCookie(token)])
+            // Each role lands on its own home (officers: their footage; admins: accounts) unless
+            // they asked for a page.
+            return Self.redirect(next == "/queue" ? Self.home(user) : next, cookies: [sessionCookie(token)])
         }
         router.post("/logout") { request, context in
             let fields = try await formBody(request, context)
@@ -236,36 +265,71 @@ extension CustodyServer {
             try await db { c in try await c.audit(actor: user.name, action: "viewed", subject: evidence.sha256) }
             return try await clipPage(request, p, user, evidence)
         }
-        for action in ["claim", "release", "verdict", "reopen"] {
+        for action in ["claim", "release", "verdict", "reopen", "renew", "reassign"] {
             router.post("/queue/{id}/\(action)") { request, context in
-                let roles = action == "reopen" ? Access.supervise : Access.review
+                let roles = action == "reopen" || action == "reassign" ? Access.supervise : Access.review
                 let user: User
                 switch pageUser(request, context, roles) { case .user(let u): user = u; case .response(let r): return r }
                 let fields = try await formBody(request, context)
                 try checkCSRF(request, fields)
                 let id = try itemID(context)
+                let p = page(request, context)
+                @Sendable func text(_ name: String) -> String? {
+                    fields[name]?.first.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+                }
+                // The same limits as the API's (issue 13, item 10): refused, not stored.
+                for (name, limit) in [("note", Self.maxNoteCharacters), ("reason", Self.maxReasonCharacters)] {
+                    if let value = text(name), value.count > limit {
+                        let message = p.language["note_too_long"].replacingOccurrences(of: "{max}", with: Self.grouped(limit))
+                            .replacingOccurrences(of: "{count}", with: Self.grouped(value.count))
+                        var values: [String: Any] = ["heading": "400 · \(p.language["err_heading"])", "text": message, "kept": true]
+                        let itemAddress = try await itemPage(id)
+                        values["back"] = Self.sameSiteReferer(request) ?? itemAddress
+                        return render("message", values, page: p, title: "400", status: .badRequest)
+                    }
+                }
+                var target = try await itemPage(id)
                 switch action {
                 case "claim": _ = try await db { c in try await c.claim(id, by: user.name, lease: settings.lease) }
                 case "release": _ = try await db { c in try await c.release(id, by: user.name, asSupervisor: user.role == .supervisor) }
-                case "reopen": _ = try await db { c in try await c.reopen(id, by: user.name) }
+                case "renew": _ = try await db { c in try await c.renew(id, by: user.name, lease: settings.lease) }
+                case "reopen":
+                    guard let reason = text("reason") else { throw FormRefusal("err_reason_needed") }
+                    _ = try await db { c in try await c.reopen(id, by: user.name, reason: reason) }
+                case "reassign":
+                    guard let to = text("to") else { throw FormRefusal("err_reviewer_needed") }
+                    _ = try await db { c in try await c.reassign(id, to: to, by: user.name, lease: settings.lease) }
                 default:
-                    let note = fields["note"]?.first.flatMap { $0.isEmpty ? nil : $0 }
-                    // The same limit as the API's (issue 13, item 10): refused, not stored.
-                    if let note, note.count > Self.maxNoteCharacters {
-                        let p = page(request, context)
-                        let text = p.language["note_too_long"].replacingOccurrences(of: "{max}", with: "4,000")
-                            .replacingOccurrences(of: "{count}", with: Self.grouped(note.count))
-                        return render("message", ["heading": "400", "text": text], page: p, title: "400", status: .badRequest)
-                    }
-                    _ = try await db { c in try await c.recordVerdict(id, by: user.name, verdict: fields["verdict"]?.first ?? "", checklist: fields["checklist"] ?? [], note: note) }
+                    let verdict = fields["verdict"]?.first ?? "", checklist = fields["checklist"] ?? [], note = text("note")
+                    _ = try await db { c in try await c.recordVerdict(id, by: user.name, verdict: verdict, checklist: checklist, note: note) }
+                    // The page clears the browser's draft when it sees the verdict was saved.
+                    target += (target.contains("?") ? "&" : "?") + "saved=1"
                 }
-                return Self.redirect(try await itemPage(id))
+                return Self.redirect(target)
             }
+            // A bookmarked or replayed form address leads to the item's page, not to an error.
+            router.get("/queue/{id}/\(action)") { _, context in
+                Self.redirect((try? await itemPage(try itemID(context))) ?? "/queue")
+            }
+        }
+        router.post("/incidents/{incident_id}/request-review") { request, context in
+            let user: User
+            switch pageUser(request, context, Access.requestReview) { case .user(let u): user = u; case .response(let r): return r }
+            let fields = try await formBody(request, context)
+            try checkCSRF(request, fields)
+            guard let id = try context.path("incident_id") else { throw APIError(.notFound, "No such incident.") }
+            let reason = (fields["reason"]?.first ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !reason.isEmpty, reason.count <= Self.maxReasonCharacters else { throw FormRefusal("err_reason_needed") }
+            let officer = fields["officer"]?.first.flatMap { $0.isEmpty ? nil : $0 }
+            let item = try await db { c in try await c.requestReview(incident: id, officer: officer, reason: reason, by: user.name) }
+            return Self.redirect(Link.incident(id, item: item.id))
         }
     }
 
     /// A verdict's note, at most (the API's limit and the form's).
     static let maxNoteCharacters = 4000
+    /// A reason (reopening, a request for review, a hold), at most.
+    static let maxReasonCharacters = 400
 
     /// 20000 → "20,000", whatever the machine's locale.
     static func grouped(_ n: Int) -> String {

@@ -27,7 +27,10 @@ enum Language: String, Sendable, CaseIterable {
         Self.table.mapValues { $0[self == .zh ? 0 : 1] }
     }
 
-    static let table: [String: [String]] = [
+    /// Every key: the core words below, then the workplace pages' (`Strings+Workplace.swift`).
+    static let table: [String: [String]] = core.merging(workplace) { _, new in new }
+
+    static let core: [String: [String]] = [
         "app": ["Custody 执法记录仪证据审查", "Custody evidence review"],
         "queue": ["审查队列", "Review queue"],
         "reports": ["统计报表", "Reports"],

@@ -2,7 +2,7 @@
 /// `{{…}}` escapes HTML; `{{{…}}}` is used only for markup built by `HTML`/`Timeline` (escaped there).
 enum Templates {
     static let all: [String: String] = [
-        "layout": layout, "login": login, "queue": queue, "incident": incident, "clip": clip,
+        "layout": layout, "login": login, "incident": incident, "clip": clip,
         "reports": reports, "message": message,
     ]
 
@@ -14,7 +14,8 @@ enum Templates {
         :root { --ink:#1d2733; --muted:#5b6776; --line:#d8dee6; --bg:#f5f7fa; --accent:#1f5fae; --red:#c0392b; --amber:#d68910; --green:#1e8449; }
         * { box-sizing: border-box; }
         body { margin:0; font: 15px/1.5 "Noto Sans CJK SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif; color:var(--ink); background:var(--bg); }
-        header { display:flex; align-items:center; gap:24px; padding:10px 24px; background:#14283f; color:#fff; }
+        header { display:flex; flex-wrap:wrap; align-items:center; gap:8px 24px; padding:10px 24px; background:#14283f; color:#fff; }
+        header nav { display:flex; flex-wrap:wrap; gap:4px 0; }
         header .brand { font-weight:700; font-size:17px; }
         header nav a { color:#dbe7f5; margin-right:16px; text-decoration:none; }
         header nav a.active { color:#fff; border-bottom:2px solid #fff; }
@@ -46,16 +47,24 @@ enum Templates {
         .flash { background:#fdecea; border:1px solid #f5b7b1; color:#922b21; padding:8px 12px; border-radius:6px; margin-bottom:12px; }
         .legend span { display:inline-block; margin-right:14px; font-size:13px; }
         .legend i { display:inline-block; width:14px; height:10px; margin-right:4px; vertical-align:middle; }
+        .notice { background:#e8f6ee; border:1px solid #a9dfbf; color:#145a32; padding:8px 12px; border-radius:6px; margin-bottom:12px; }
+        .scroll { overflow-x:auto; max-width:100%; }
+        form.filters { display:flex; flex-wrap:wrap; gap:8px 12px; align-items:flex-end; }
+        form.filters label { display:flex; flex-direction:column; font-size:13px; color:var(--muted); }
+        form.filters input, form.filters select { font:inherit; padding:3px 6px; min-width:0; }
+        th a { color:inherit; } .estimate { color:var(--amber); cursor:help; }
+        .history li { margin-bottom:4px; } .ok { color:var(--green); } .broken { color:var(--red); font-weight:600; }
+        @media (max-width:600px) { header { padding:8px 12px; gap:6px 12px; } header .me { margin-left:0; } main { padding:12px; } .wide { display:none; } h1 { font-size:19px; } }
         @media print { header, .noprint { display:none; } body { background:#fff; } .card { border:0; } }
         </style></head>
         <body>
         <header><span class="brand">{{t.app}}</span>
-        {{#user}}<nav>{{#officer}}<a href="/my" class="{{#nav_my}}active{{/nav_my}}">{{t.my_footage}}</a>{{/officer}}{{#can_queue}}<a href="/queue" class="{{#nav_queue}}active{{/nav_queue}}">{{t.queue}}</a>{{/can_queue}}{{#can_reports}}<a href="/reports" class="{{#nav_reports}}active{{/nav_reports}}">{{t.reports}}</a>{{/can_reports}}</nav>{{/user}}
+        {{#user}}<nav>{{#officer}}<a id="nav-my" href="/my" class="{{#nav_my}}active{{/nav_my}}">{{t.my_footage}}</a>{{/officer}}{{#can_queue}}<a id="nav-queue" href="/queue" class="{{#nav_queue}}active{{/nav_queue}}">{{t.queue}}</a><a id="nav-incidents" href="/incidents" class="{{#nav_incidents}}active{{/nav_incidents}}">{{t.incidents}}</a>{{/can_queue}}{{#can_reports}}<a id="nav-reports" href="/reports" class="{{#nav_reports}}active{{/nav_reports}}">{{t.reports}}</a>{{/can_reports}}{{#can_holds}}<a id="nav-holds" href="/holds" class="{{#nav_holds}}active{{/nav_holds}}">{{t.holds}}</a>{{/can_holds}}{{#can_imports}}<a id="nav-imports" href="/imports" class="{{#nav_imports}}active{{/nav_imports}}">{{t.imports}}</a>{{/can_imports}}{{#can_audit}}<a id="nav-audit" href="/audit" class="{{#nav_audit}}active{{/nav_audit}}">{{t.audit_trail}}</a>{{/can_audit}}{{#admin}}<a id="nav-admin" href="/admin/accounts" class="{{#nav_admin}}active{{/nav_admin}}">{{t.accounts}}</a><a id="nav-tokens" href="/admin/tokens" class="{{#nav_tokens}}active{{/nav_tokens}}">{{t.station_tokens}}</a>{{/admin}}</nav>{{/user}}
         <span class="me">{{#user}}<span>{{name}} · {{role}}</span>{{/user}}
-        <a href="/lang/{{other_lang}}?next={{next}}">{{t.switch_language}}</a>
-        {{#user}}<form class="inline" method="post" action="/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button>{{t.sign_out}}</button></form>{{/user}}
+        <a id="switch-lang" href="/lang/{{other_lang}}?next={{next}}">{{t.switch_language}}</a>
+        {{#user}}<form class="inline" method="post" action="/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button id="sign-out">{{t.sign_out}}</button></form>{{/user}}
         </span></header>
-        <main>{{#flash}}<div class="flash">{{flash}}</div>{{/flash}}{{{body}}}</main>
+        <main>{{#flash}}<div class="flash">{{flash}}</div>{{/flash}}{{#notice}}<div class="notice">{{notice}}</div>{{/notice}}{{{body}}}</main>
         </body></html>
         """
 
@@ -66,43 +75,39 @@ enum Templates {
         <input type="hidden" name="next" value="{{next}}">
         <p><label>{{t.username}}<br><input name="username" autocomplete="username" required style="width:100%;padding:6px"></label></p>
         <p><label>{{t.password}}<br><input name="password" type="password" autocomplete="current-password" required style="width:100%;padding:6px"></label></p>
-        <p><button class="primary">{{t.sign_in}}</button></p>
+        <p><button class="primary" id="sign-in">{{t.sign_in}}</button></p>
         </form></div>
-        """
-
-    static let queue = """
-        <h1>{{t.queue}} <span class="muted" style="font-size:15px">{{total}} {{items_word}}</span></h1>
-        <p class="tabs">{{#tabs}}<a href="/queue?state={{key}}" class="{{#active}}active{{/active}}">{{label}} ({{count}})</a>{{/tabs}}</p>
-        {{#empty}}<div class="card muted">{{t.no_items}}</div>{{/empty}}
-        {{^empty}}<table><thead><tr><th>#</th><th>{{t.reason}}</th><th>{{t.incident}}</th><th>{{t.officer}}</th><th>{{t.occurred}}</th><th>{{t.state}}</th><th>{{t.claimed_by}}</th><th class="noprint">{{t.actions}}</th></tr></thead><tbody>
-        {{#items}}<tr>
-        <td class="muted">{{id}}</td><td><span class="badge p{{priority}}">{{reason_label}}</span></td>
-        <td>{{#incident_id}}<a href="{{incident_link}}">{{incident_id}}</a>{{/incident_id}}{{#clip_link}}<a href="{{clip_link}}" class="mono">{{clip_short}}…</a>{{/clip_link}}</td>
-        <td>{{officer}}</td><td>{{occurred}}</td><td>{{state_label}}</td><td>{{claimed_by}}{{#lease}}<div class="muted" style="font-size:12px">{{t.lease_until}} {{lease}}</div>{{/lease}}</td>
-        <td class="noprint">{{#can_claim}}<form class="inline" method="post" action="/queue/{{id}}/claim"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="primary">{{t.claim}}</button></form> {{/can_claim}}<a href="{{view_link}}">{{t.view}}</a></td>
-        </tr>{{/items}}
-        </tbody></table>
-        <div class="pager">{{#prev}}<a href="{{prev}}">← {{t.previous}}</a>{{/prev}}<span class="muted">{{range}}</span>{{#next}}<a href="{{next}}">{{t.next}} →</a>{{/next}}</div>{{/empty}}
         """
 
     static let incident = """
         <h1>{{t.incident}} {{incident_id}} {{#category}}<span class="muted" style="font-size:15px">· {{category}}</span>{{/category}}</h1>
         <div class="card"><dl class="facts">
+        {{#category}}<dt>{{t.category}}</dt><dd>{{category}}</dd>{{/category}}
+        <dt>{{t.priority}}</dt><dd id="incident-priority">{{#priority}}{{priority}}{{/priority}}{{^priority}}—{{/priority}}</dd>
         {{#station}}<dt>{{t.station}}</dt><dd>{{station}}</dd>{{/station}}{{#location}}<dt>{{t.location}}</dt><dd>{{location}}</dd>{{/location}}
-        <dt>{{t.times_in}}</dt><dd>{{zone}}</dd></dl></div>
+        <dt>{{t.times_in}}</dt><dd>{{zone}}</dd></dl>
+        <h2>{{t.dispatch_times}}</h2><div class="scroll"><table id="dispatch-times"><thead><tr><th>{{t.officer}}</th><th>{{t.t_received}}</th><th>{{t.t_dispatched}}</th><th>{{t.t_arrived}}</th><th>{{t.t_cleared}}</th><th>{{t.on_scene}}</th></tr></thead><tbody>
+        {{#dispatch}}<tr><td>{{officer_id}}</td><td>{{received}}</td><td>{{dispatched}}</td><td>{{arrived}}</td><td>{{cleared}}</td><td>{{on_scene}}</td></tr>{{/dispatch}}
+        </tbody></table></div>
+        {{#has_holds}}<h2>{{t.holds}}</h2><ul id="holds">{{#holds}}<li><span class="badge p5">{{kind}}</span> {{what}} · {{reason}} · {{placed_by}} {{placed_at}}</li>{{/holds}}</ul>{{/has_holds}}
+        </div>
         {{#officers}}<div class="card"><h2>{{t.officer}} {{officer_id}} {{#judged}}<span class="muted">· {{t.coverage}} {{coverage}}</span>{{/judged}}{{^judged}}<span class="muted">· {{t.not_judged}}</span>{{/judged}}</h2>
         <div class="legend"><span><i style="background:#d5dbe3"></i>{{t.required_window}}</span><span><i style="background:#27ae60"></i>{{t.recorded}}</span><span><i style="background:#e74c3c"></i>{{t.gap}}</span></div>
-        {{{svg}}}
-        {{#findings.count}}{{/findings.count}}
-        <table><thead><tr><th>{{t.findings}}</th><th>{{t.started}}</th><th>{{t.ended}}</th><th>{{t.duration}}</th><th class="noprint"></th></tr></thead><tbody>
+        <div class="scroll">{{{svg}}}</div>
+        <div class="scroll"><table><thead><tr><th>{{t.findings}}</th><th>{{t.started}}</th><th>{{t.ended}}</th><th>{{t.duration}}</th><th class="noprint"></th></tr></thead><tbody>
         {{#findings}}<tr><td><span class="badge p{{priority}}">{{label}}</span></td><td>{{start}}</td><td>{{end}}</td><td>{{length}}</td>
-        <td class="noprint">{{#jump_clip}}<button class="ghost" onclick="jump('{{jump_clip}}', {{jump_at}})">{{t.jump_to_gap}}</button>{{/jump_clip}}</td></tr>{{/findings}}
+        <td class="noprint">{{#jump_clip}}<button class="ghost" onclick="jump('{{jump_clip}}', {{jump_at}})">{{jump_label}}</button>{{/jump_clip}}</td></tr>{{/findings}}
         {{^findings}}<tr><td colspan="5" class="muted">{{t.no_findings}}</td></tr>{{/findings}}
-        </tbody></table></div>{{/officers}}
+        </tbody></table></div></div>{{/officers}}
         <div class="grid"><div class="card"><h2>{{t.clips}}</h2>
         <video id="player" controls preload="metadata"></video>
-        <div class="thumbs" style="margin-top:10px">{{#clips}}<figure><img src="/api/clips/{{sha}}/thumbnail" alt="" loading="lazy" onclick="jump('{{sha}}', 0)"><figcaption>{{officer}} · {{start}} · {{length}}</figcaption></figure>{{/clips}}</div></div>
-        <div class="card"><h2>{{t.review}}</h2>{{{review}}}</div></div>
+        <div class="thumbs" style="margin-top:10px">{{#clips}}<figure><img src="/api/clips/{{sha}}/thumbnail" alt="" loading="lazy" onclick="jump('{{sha}}', 0)"><figcaption>{{officer}} · {{start}}{{#estimate}} <span class="estimate" title="{{t.estimate_hint}}">({{t.estimate}})</span>{{/estimate}} · {{length}} · <a href="/clips/{{sha}}">{{t.details}}</a></figcaption></figure>{{/clips}}</div></div>
+        <div class="card"><h2>{{t.review}}</h2>{{#item_about}}<p class="muted" id="item-about">{{item_about}}</p>{{/item_about}}{{{review}}}
+        {{#can_request}}<details style="margin-top:12px"{{#no_open_item}} open{{/no_open_item}}><summary>{{t.request_review}}</summary>
+        <form id="request-review" method="post" action="/incidents/{{incident_id}}/request-review"><input type="hidden" name="_csrf" value="{{csrf}}">
+        <p><label>{{t.officer}} <select name="officer"><option value="">{{t.whole_call}}</option>{{#dispatch}}<option value="{{officer_id}}">{{officer_id}}</option>{{/dispatch}}</select></label></p>
+        <p><label>{{t.request_reason}}<br><textarea name="reason" rows="2" maxlength="400" required style="width:100%"></textarea></label></p>
+        <button class="ghost" id="request">{{t.request_review}}</button></form></details>{{/can_request}}</div></div>
         <script>
         function jump(sha, at) { var v = document.getElementById('player'); var src = '/api/clips/' + sha + '/media';
           if (!v.src.endsWith(src)) { v.src = src; v.addEventListener('loadedmetadata', function once() { v.removeEventListener('loadedmetadata', once); v.currentTime = at; v.play(); }); }
@@ -111,28 +116,76 @@ enum Templates {
         """
 
     static let review = """
-        {{#reviewed}}<p><span class="badge p8">{{t.reviewed}}</span> {{verdict_label}} · {{reviewed_by}} · {{reviewed_at}}</p>{{#checklist}}<p>{{.}}</p>{{/checklist}}{{#note}}<p class="muted">{{note}}</p>{{/note}}
-        {{#can_reopen}}<form method="post" action="/queue/{{id}}/reopen"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="ghost">{{t.reopen}}</button></form>{{/can_reopen}}{{/reviewed}}
-        {{#claimable}}<p class="muted">{{t.claim_to_review}}</p><form method="post" action="/queue/{{id}}/claim"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="primary">{{t.claim}}</button></form>{{/claimable}}
-        {{#held_by_other}}<p class="muted">{{t.held_by_other}} ({{claimed_by}})</p>{{/held_by_other}}
-        {{#mine}}<form method="post" action="/queue/{{id}}/verdict"><input type="hidden" name="_csrf" value="{{csrf}}">
+        <div id="review-panel" data-item="{{id}}">
+        {{#saved}}<div class="notice">{{t.verdict_saved}}</div>{{/saved}}
+        {{#reviewed}}<div id="verdict-shown"><p><span class="badge p8">{{t.reviewed}}</span> <strong>{{verdict_label}}</strong> · {{reviewed_by}} · {{reviewed_at}}</p>{{#checklist}}<p>{{.}}</p>{{/checklist}}{{#note}}<p class="muted">{{note}}</p>{{/note}}</div>
+        {{#can_reopen}}<form id="reopen-form" method="post" action="/queue/{{id}}/reopen"><input type="hidden" name="_csrf" value="{{csrf}}">
+        <p><label>{{t.reopen_reason}}<br><textarea name="reason" rows="2" maxlength="400" required style="width:100%"></textarea></label></p><button class="ghost" id="reopen">{{t.reopen}}</button></form>{{/can_reopen}}{{/reviewed}}
+        {{#claimable}}<p class="muted">{{t.claim_to_review}}</p><form method="post" action="/queue/{{id}}/claim"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="primary" id="claim">{{t.claim}}</button></form>{{/claimable}}
+        {{#held_by_other}}<p class="muted">{{t.held_by_other}} ({{claimed_by}}) · <span id="lease" data-lease-until="{{lease_iso}}">{{t.lease_until}} {{lease_clock}}</span></p>{{/held_by_other}}
+        {{#supervise_claimed}}<form class="inline" method="post" action="/queue/{{id}}/release"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="ghost" id="force-release">{{t.force_release}}</button></form>{{/supervise_claimed}}
+        {{#can_reassign}}<form id="reassign-form" method="post" action="/queue/{{id}}/reassign" style="margin-top:8px"><input type="hidden" name="_csrf" value="{{csrf}}">
+        <label>{{t.reassign_to}} <select name="to">{{#reviewers}}<option value="{{.}}">{{.}}</option>{{/reviewers}}</select></label> <button class="ghost" id="reassign">{{t.reassign}}</button></form>{{/can_reassign}}
+        {{#mine}}<p id="lease" data-lease-until="{{lease_iso}}" data-left="{{t.lease_left}}" data-lapsed="{{t.lease_lapsed}}">{{t.lease_until}} {{lease_clock}}</p>
+        <form class="inline" method="post" action="/queue/{{id}}/renew"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="ghost" id="renew">{{t.renew}}</button></form>
+        <form id="verdict-form" method="post" action="/queue/{{id}}/verdict"><input type="hidden" name="_csrf" value="{{csrf}}">
         <p><strong>{{t.verdict}}</strong><br>{{#verdicts}}<label style="margin-right:14px"><input type="radio" name="verdict" value="{{code}}" required> {{label}}</label>{{/verdicts}}</p>
         <p><strong>{{t.checklist}}</strong></p><div class="checks">{{#codes}}<label><input type="checkbox" name="checklist" value="{{code}}"> {{label}}</label>{{/codes}}</div>
-        <p><label><strong>{{t.note}}</strong><br><textarea name="note" rows="3" style="width:100%"></textarea></label></p>
-        <p><button class="primary">{{t.save_verdict}}</button></p></form>
-        <form method="post" action="/queue/{{id}}/release"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="ghost">{{t.release}}</button></form>{{/mine}}
-        {{#no_item}}<p class="muted">—</p>{{/no_item}}
+        <p><label><strong>{{t.note}}</strong> <span class="muted">({{t.note_limit}})</span><br><textarea id="note" name="note" rows="3" maxlength="4000" style="width:100%"></textarea></label></p>
+        <p><button class="primary" id="save-verdict">{{t.save_verdict}}</button> <span class="muted" id="draft-state"></span></p></form>
+        <form method="post" action="/queue/{{id}}/release"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="ghost" id="release">{{t.release}}</button></form>{{/mine}}
+        {{#no_item}}<p class="muted">{{t.no_review_item}}</p>{{/no_item}}
+        {{#has_history}}<h2>{{t.history}}</h2><ol id="history" class="history">{{#history}}<li><span class="muted">{{at}}</span> · {{actor}} · <strong>{{action}}</strong>{{#detail}} — {{detail}}{{/detail}}</li>{{/history}}</ol>{{/has_history}}
+        </div>
+        <script>
+        (function () {
+          var panel = document.getElementById('review-panel'), item = panel && panel.getAttribute('data-item');
+          if (!item) return;
+          var key = 'custody-draft:' + item;
+          if (panel.querySelector('.notice')) localStorage.removeItem(key);
+          var lease = document.getElementById('lease');
+          if (lease && lease.getAttribute('data-left')) {
+            var until = Date.parse(lease.getAttribute('data-lease-until'));
+            var tick = function () {
+              var s = Math.round((until - Date.now()) / 1000);
+              lease.textContent = s > 0 ? lease.getAttribute('data-left').replace('{time}', Math.floor(s / 60) + ':' + ('0' + s % 60).slice(-2)) : lease.getAttribute('data-lapsed');
+              lease.className = s < 300 ? 'broken' : '';
+            };
+            tick(); setInterval(tick, 1000);
+          }
+          var form = document.getElementById('verdict-form');
+          if (!form) return;
+          var state = document.getElementById('draft-state');
+          function save() {
+            var d = { note: form.note.value, verdict: (form.querySelector('input[name=verdict]:checked') || {}).value || '',
+                      checklist: Array.prototype.map.call(form.querySelectorAll('input[name=checklist]:checked'), function (b) { return b.value; }) };
+            localStorage.setItem(key, JSON.stringify(d));
+          }
+          try {
+            var d = JSON.parse(localStorage.getItem(key) || 'null');
+            if (d) {
+              form.note.value = d.note || '';
+              Array.prototype.forEach.call(form.querySelectorAll('input[name=verdict]'), function (r) { r.checked = r.value === d.verdict; });
+              Array.prototype.forEach.call(form.querySelectorAll('input[name=checklist]'), function (b) { b.checked = (d.checklist || []).indexOf(b.value) >= 0; });
+              state.textContent = '{{t.draft_restored}}';
+            }
+          } catch (e) {}
+          form.addEventListener('input', save); form.addEventListener('change', save); form.addEventListener('submit', save);
+        })();
+        </script>
         """
 
     static let clip = """
         <h1>{{t.clip}} <span class="mono">{{sha_short}}…</span></h1>
         <div class="grid"><div class="card"><video controls preload="metadata" src="/api/clips/{{sha}}/media"></video></div>
         <div class="card"><dl class="facts">
-        <dt>{{t.officer}}</dt><dd>{{officer}}</dd><dt>{{t.started}}</dt><dd>{{start}}</dd><dt>{{t.duration}}</dt><dd>{{length}}</dd>
+        <dt>{{t.officer}}</dt><dd>{{officer}}</dd><dt>{{t.started}}</dt><dd>{{start}}{{#estimate}} <span class="estimate" title="{{t.estimate_hint}}">({{t.estimate}})</span>{{/estimate}}</dd><dt>{{t.duration}}</dt><dd>{{length}}</dd>
         <dt>{{t.integrity}}</dt><dd>{{integrity}}</dd><dt>SHA-256</dt><dd class="mono" style="word-break:break-all">{{sha}}</dd>
-        <dt>{{t.linked_incidents}}</dt><dd>{{#incidents}}<a href="{{link}}">{{id}}</a> {{/incidents}}{{^incidents}}—{{/incidents}}</dd></dl></div></div>
+        <dt>{{t.linked_incidents}}</dt><dd>{{#incidents}}<a href="{{link}}">{{id}}</a> {{/incidents}}{{^incidents}}—{{/incidents}}</dd></dl>
+        {{#can_custody}}<p><a id="custody-link" href="/clips/{{sha}}/custody">{{t.chain_of_custody}}</a></p>{{/can_custody}}
+        {{#has_holds}}<h2>{{t.holds}}</h2><ul id="holds">{{#holds}}<li><span class="badge p5">{{kind}}</span> {{what}} · {{reason}} · {{placed_by}} {{placed_at}}</li>{{/holds}}</ul>{{/has_holds}}</div></div>
         <div class="card"><h2>{{t.receipts}}</h2><table><thead><tr><th>{{t.received}}</th><th>{{t.original_name}}</th><th></th></tr></thead><tbody>
-        {{#receipts}}<tr><td>{{received}}</td><td class="mono">{{name}}</td><td class="muted">{{method}}</td></tr>{{/receipts}}</tbody></table></div>
+        {{#receipts}}<tr><td>{{received}}</td><td class="mono" style="word-break:break-all">{{name}}</td><td class="muted">{{method}}</td></tr>{{/receipts}}</tbody></table></div>
         <div class="card"><h2>{{t.review}}</h2>{{{review}}}</div>
         """
 
@@ -149,6 +202,8 @@ enum Templates {
         """
 
     static let message = """
-        <div class="card" style="max-width:520px;margin:60px auto;"><h1>{{heading}}</h1><p>{{text}}</p><p><a href="/queue">{{t.queue}}</a></p></div>
+        <div class="card" id="message" style="max-width:560px;margin:60px auto;"><h1>{{heading}}</h1><p class="text">{{text}}</p>
+        {{#kept}}<p class="muted">{{t.draft_kept}}</p>{{/kept}}
+        <p>{{#back}}<a id="back" href="{{back}}">{{t.go_back}}</a> · {{/back}}<a id="home" href="{{home}}">{{home_label}}</a></p></div>
         """
 }
