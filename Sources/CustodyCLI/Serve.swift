@@ -138,6 +138,13 @@ struct Demo: AsyncParsableCommand {
         _ = await DeviceImport.run(path: samplesURL.appendingPathComponent("devices.csv").path, catalog: context.catalog, zone: context.zone)
         let (report, _) = await DispatchImport.run(path: samplesURL.appendingPathComponent("dispatch.csv").path, catalog: context.catalog, zone: context.zone)
         Console.error(report.human)
+        // The import page offers the mapping files in DATA/mappings: the bundled ones.
+        let mappings = context.folder.root.appendingPathComponent("mappings")
+        try? FileManager.default.createDirectory(at: mappings, withIntermediateDirectories: true)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: samplesURL.appendingPathComponent("mappings").path)) ?? []
+        where name.hasSuffix(".json") && !name.contains("expected") {
+            try? FileManager.default.copyItem(at: samplesURL.appendingPathComponent("mappings").appendingPathComponent(name), to: mappings.appendingPathComponent(name))
+        }
         try await context.catalog.relink(officers: nil, policy: context.config.policy, actor: "demo")
         // A larger sample share than production's 5 %, so the eight clean calls show a few.
         try await context.catalog.refreshQueue(handling: context.config.policy.handling, sampleShare: 0.25, seed: "demo")
