@@ -40,7 +40,7 @@ extension CustodyServer {
           <h2 style="margin-top:0">{{t.upload_footage}}</h2>
           <p class="muted">{{t.upload_hint}}</p>
           <input type="file" id="files" multiple accept="video/*,.mp4,.mov,.avi,.mkv,.ts" style="max-width:100%">
-          <div id="progress"></div>
+          <div id="progress" style="word-break:break-all"></div>
           <div id="unfinished"></div>
         </div>
         <h2>{{t.my_clips}}</h2>
