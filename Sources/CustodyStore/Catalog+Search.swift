@@ -204,7 +204,7 @@ extension Catalog {
     /// `substr` compares exactly on both backends (SQLite's LIKE ignores case, PostgreSQL's does
     /// not, and neither needs escaping this way).
     static func prefixMatch(_ column: String) -> String {
-        "substr(\(column), 1, ?) = ?"
+        "substr(\(column), 1, CAST(? AS INTEGER)) = ?"
     }
 
     /// A page of incidents (one per incident id of the dispatch rows), most recently received
