@@ -278,4 +278,44 @@ import Testing
             #expect(try await fx.catalog.dispatchRows(incident: "110-20990101-0009").isEmpty)
         }
     }
+
+    @Test func everyNewFormRefusesTheWrongRoleAndSendsAnonymousVisitorsToSignIn() async throws {
+        let fx = try await ServerFixture()
+        defer { fx.cleanUp() }
+        let item = try #require(try await fx.catalog.queue(state: "open", limit: 1, offset: 0).items.first?.id)
+        let forms: [(String, String, Set<String>)] = [
+            ("/queue/\(item)/renew", "", ["rita", "remy", "sam"]),
+            ("/queue/\(item)/reassign", "to=remy", ["sam"]),
+            ("/incidents/110-20240214-0008/request-review", "reason=x", ["rita", "remy", "sam"]),
+            ("/holds", "kind=legal_hold&incident=110-20240214-0008&reason=x", ["sam"]),
+            ("/holds/1/release", "reason=x", ["sam"]),
+            ("/imports", "", ["sam", "root"]),
+            ("/admin/accounts", "name=zed&role=reviewer&password=x", ["root"]),
+            ("/admin/accounts/oscar/enable", "", ["root"]),
+            ("/admin/accounts/oscar/password", "password=x", ["root"]),
+            ("/admin/accounts/oscar/role", "role=officer&officer_id=023456", ["root"]),
+            ("/admin/tokens", "station=d&days=1", ["root"]),
+            ("/admin/tokens/0000000000000000/revoke", "", ["root"]),
+        ]
+        try await fx.application.test(.router) { client async throws in
+            for (uri, body, roles) in forms {
+                for user in [nil] + ServerFixture.accounts.map(\.0) where user != "dock" {
+                    var headers = browser(fx, user)
+                    headers[.referer] = "http://localhost/queue"
+                    if let user { headers[HTTPField.Name("X-CSRF-Token")!] = csrf(fx, user) }
+                    let token = user.map { "_csrf=\(csrf(fx, $0))&" } ?? ""
+                    let response = try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: token + body))
+                    let who = user ?? "anonymous"
+                    if user == nil {
+                        #expect(response.status == .seeOther && response.headers[.location]?.hasPrefix("/login") == true, "POST \(uri) as \(who)")
+                    } else if roles.contains(user!) {
+                        #expect(response.status != .forbidden && response.status != .unauthorized, "POST \(uri) as \(who): \(response.status)")
+                    } else {
+                        #expect(response.status == .forbidden, "POST \(uri) as \(who): \(response.status)")
+                        #expect(response.text.contains("id=\"message\""), "POST \(uri) as \(who): a page")
+                    }
+                }
+            }
+        }
+    }
 }
