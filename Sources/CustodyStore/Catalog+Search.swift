@@ -183,7 +183,7 @@ extension Catalog {
         var clauses = ["1 = 1"]
         var arguments: [(any SQLBindable)?] = []
         if withState, let v = filter.state { clauses.append("r.state = ?"); arguments.append(v) }
-        if let v = filter.incident { clauses.append(prefixMatch("r.incident_id")); arguments += [v.unicodeScalars.count, v] }
+        if let v = filter.incident { clauses.append(prefixMatch("r.incident_id", v)); arguments.append(v) }
         if let v = filter.officer { clauses.append("r.officer_id = ?"); arguments.append(v) }
         if let v = filter.station {
             clauses.append("EXISTS (SELECT 1 FROM dispatch_rows d WHERE d.incident_id = r.incident_id AND d.station = ?)")
@@ -200,11 +200,12 @@ extension Catalog {
         return (clauses.joined(separator: " AND "), arguments)
     }
 
-    /// `column` starts with the next argument, whose length in characters comes before it:
-    /// `substr` compares exactly on both backends (SQLite's LIKE ignores case, PostgreSQL's does
-    /// not, and neither needs escaping this way).
-    static func prefixMatch(_ column: String) -> String {
-        "substr(\(column), 1, CAST(? AS INTEGER)) = ?"
+    /// `column` starts with `prefix`, the next argument: `substr` compares exactly on both
+    /// backends (SQLite's LIKE ignores case, PostgreSQL's does not, and this needs no escaping).
+    /// The length is written as a literal: bound, it would go as int8, which PostgreSQL's
+    /// `substr(text, int, int)` does not take.
+    static func prefixMatch(_ column: String, _ prefix: String) -> String {
+        "substr(\(column), 1, \(prefix.unicodeScalars.count)) = ?"
     }
 
     /// A page of incidents (one per incident id of the dispatch rows), most recently received
@@ -212,7 +213,7 @@ extension Catalog {
     public func incidents(_ filter: IncidentFilter, limit: Int, offset: Int) async throws -> (rows: [IncidentSummary], total: Int) {
         var clauses = ["1 = 1"]
         var arguments: [(any SQLBindable)?] = []
-        if let v = filter.incident { clauses.append(Self.prefixMatch("d.incident_id")); arguments += [v.unicodeScalars.count, v] }
+        if let v = filter.incident { clauses.append(Self.prefixMatch("d.incident_id", v)); arguments.append(v) }
         if let v = filter.officer {
             clauses.append("EXISTS (SELECT 1 FROM dispatch_rows x WHERE x.incident_id = d.incident_id AND x.officer_id = ?)")
             arguments.append(v)

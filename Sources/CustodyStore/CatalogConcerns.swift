@@ -52,9 +52,10 @@ public protocol LinkStore: Sendable {
     func officersActive(from start: Date, to end: Date) async throws -> Set<String>
     func reviewItemID(incident: String, officer: String?) async throws -> Int64?
     func reviewItemID(clip sha256: String) async throws -> Int64?
+    func incidents(_ filter: IncidentFilter, limit: Int, offset: Int) async throws -> (rows: [IncidentSummary], total: Int)
 }
 
-/// The review queue: items, claims and leases, verdicts, reopening and reassigning.
+/// The review queue: items, claims and leases, verdicts, reopening and reassigning, requests by hand, search.
 public protocol ReviewQueueStore: Sendable {
     func refreshQueue(officers: Set<String>?, handling: HandlingPolicy, sampleShare: Double, seed: String, now: Date) async throws -> Int
     func relinkAndRefreshQueue(officers: Set<String>, policy: Policy, actor: String) async throws -> Catalog.LinkSummary
@@ -66,12 +67,23 @@ public protocol ReviewQueueStore: Sendable {
     func release(_ id: Int64, by user: String, asSupervisor: Bool, now: Date) async throws -> ReviewItem
     func recordVerdict(_ id: Int64, by user: String, verdict: String, checklist: [String], note: String?, now: Date) async throws -> ReviewItem
     func reopen(_ id: Int64, by supervisor: String, reason: String?, now: Date) async throws -> ReviewItem
+    func renew(_ id: Int64, by user: String, lease: TimeInterval, now: Date) async throws -> ReviewItem
+    func requestReview(incident: String, officer: String?, reason: String, by actor: String, now: Date) async throws -> ReviewItem
+    func itemHistory(_ id: Int64) async throws -> [AuditEntry]
+    func queue(_ filter: QueueFilter, limit: Int, offset: Int, now: Date) async throws -> (items: [ReviewItem], total: Int)
+    func queueCounts(_ filter: QueueFilter, now: Date) async throws -> [String: Int]
+    func queueFacets() async throws -> (stations: [String], categories: [String], reasons: [String], reviewers: [String])
     func reassign(_ id: Int64, to reviewer: String, by supervisor: String, lease: TimeInterval, now: Date) async throws -> ReviewItem
 }
 
-/// Accounts, roles and session tokens.
+/// Accounts, roles, disabling, and session and station tokens.
 public protocol AccountStore: Sendable {
     func addUser(name: String, role: Role, officerID: String?, passwordHash: String, by actor: String) async throws -> User
+    func accounts() async throws -> [Account]
+    func account(name: String) async throws -> Account?
+    func setDisabled(name: String, _ disabled: Bool, by actor: String, now: Date) async throws -> Account
+    func setPassword(name: String, passwordHash: String, by actor: String) async throws -> Account
+    func changeRole(name: String, role: Role, officerID: String?, by actor: String) async throws -> Account
     func credentials(name: String) async throws -> (User, String)?
     func issueToken(for user: User, kind: String, lifetime: TimeInterval?) async throws -> String
     func user(forToken token: String) async throws -> User?
@@ -79,6 +91,8 @@ public protocol AccountStore: Sendable {
     func issueStationToken(for user: User, lifetime: TimeInterval?, actor: String) async throws -> String
     func revokeTokens(userID: Int64, name: String, actor: String) async throws -> Int
     func revokeToken(_ token: String) async throws
+    func stationTokens(now: Date) async throws -> [StationToken]
+    func revokeStationToken(id: String, by actor: String) async throws -> StationToken
 }
 
 /// Resumable uploads: offsets, completion, expiry.
@@ -115,6 +129,9 @@ public protocol RetentionStore: Sendable {
 public protocol AuditTrail: Sendable {
     func audit(actor: String, action: String, subject: String, detail: JSONValue) async throws
     func auditEntries(since: Date?) async throws -> [AuditEntry]
+    func auditEntries(_ filter: AuditFilter, limit: Int, offset: Int) async throws -> (entries: [AuditEntry], total: Int)
+    func auditActions() async throws -> [String]
+    func chainOfCustody(sha256: String) async throws -> [AuditEntry]
     func verifyAuditChain() async throws -> [String]
     func chainHead() async throws -> (entries: Int64, head: String)
     func checkAnchors(_ anchors: [ChainAnchor]) async throws -> [String]
