@@ -84,6 +84,14 @@ class Browser:
     def click(self, css):
         WebDriverWait(self.d, WAIT).until(EC.element_to_be_clickable((By.CSS_SELECTOR, css))).click()
 
+    def submit(self, css):
+        """Clicks a button that sends a form and waits for the answer's page to replace this one
+        (reading the old page's elements after the click would race the navigation)."""
+        old = self.d.find_element(By.TAG_NAME, "html")
+        self.click(css)
+        WebDriverWait(self.d, WAIT).until(EC.staleness_of(old))
+        self.check_page()
+
     def wait_path(self, prefix):
         WebDriverWait(self.d, WAIT).until(lambda d: d.current_url[len(BASE):].startswith(prefix))
         self.check_page()
@@ -136,21 +144,22 @@ class Walkthrough(unittest.TestCase):
                 first = b.el("#queue-table tr[data-item-id] td.incident a").text
                 form = b.el("#queue-filter")
                 form.find_element(By.NAME, "incident").send_keys(first)
-                b.click("#filter")
+                b.submit("#filter")
                 b.wait_path("/queue?")
                 incidents = {td.text for td in b.els("#queue-table tr[data-item-id] td.incident")}
                 self.assertEqual(incidents, {first})
                 self.assertIn("1", b.el("#queue-count").text)
                 row = b.el("#queue-table tr[data-item-id]")
                 item = row.get_attribute("data-item-id")
+                old = b.d.find_element(By.TAG_NAME, "html")
                 row.find_element(By.CSS_SELECTOR, "button.claim").click()
+                WebDriverWait(b.d, WAIT).until(EC.staleness_of(old))
                 b.wait_path("/incidents/")
                 b.el("#verdict-form")
                 self.assertTrue(b.els("video#player"), "the incident page has a player")
                 before = lease_until(b)
                 time.sleep(1.2)
-                b.click("#renew")
-                b.wait_path("/incidents/")
+                b.submit("#renew")
                 self.assertGreater(lease_until(b), before)
                 # Type a verdict, then the session ends before it is saved.
                 note = f"未亮明身份 ({lang}) {time.time():.0f}"
@@ -166,7 +175,7 @@ class Walkthrough(unittest.TestCase):
                 self.assertEqual(b.el("#note").get_attribute("value"), note, "the draft survived the sign-in")
                 self.assertTrue(b.el("#verdict-form input[value=violation]").is_selected())
                 self.assertTrue(b.el("#verdict-form input[value=not_identified]").is_selected())
-                b.click("#save-verdict")
+                b.submit("#save-verdict")
                 shown = b.el("#verdict-shown")
                 self.assertIn(WORDS[lang]["violation"], shown.text)
                 self.assertIn("reviewer", shown.text)
@@ -187,9 +196,9 @@ class Walkthrough(unittest.TestCase):
                 link = a.el("#queue-table tr[data-item-id] td.incident a").get_attribute("href")[len(BASE):]
                 a.get(link)
                 c.get(link)
-                a.click("#claim")
+                a.submit("#claim")
                 a.el("#verdict-form")
-                c.click("#claim")
+                c.submit("#claim")
                 message = c.el("#message")
                 c.check_page()
                 self.assertIn("reviewer", message.find_element(By.CSS_SELECTOR, "p.text").text)
@@ -211,11 +220,11 @@ class Walkthrough(unittest.TestCase):
                 b.get("/queue?state=claimed")
                 b.el("#queue-table tr[data-item-id] td.incident a").click()
                 b.wait_path("/incidents/")
-                b.click("#force-release")
+                b.submit("#force-release")
                 b.wait_path("/incidents/")
                 b.el("#claim")
                 Select(b.el("#reassign-form select[name=to]")).select_by_value("reviewer2")
-                b.click("#reassign")
+                b.submit("#reassign")
                 b.wait_path("/incidents/")
                 self.assertIn("reviewer2", b.el("#review-panel").text)
                 b.get("/queue?state=closed")
@@ -224,7 +233,7 @@ class Walkthrough(unittest.TestCase):
                 earlier = b.el("#verdict-shown").text
                 reason = f"投诉复查 {lang}"
                 b.el("#reopen-form textarea[name=reason]").send_keys(reason)
-                b.click("#reopen")
+                b.submit("#reopen")
                 b.wait_path("/incidents/")
                 history = b.el("ol#history").text
                 self.assertIn(reason, history)
@@ -248,21 +257,21 @@ class Walkthrough(unittest.TestCase):
                 form.find_element(By.NAME, "name").send_keys(name)
                 Select(form.find_element(By.NAME, "role")).select_by_value("reviewer")
                 form.find_element(By.NAME, "password").send_keys("first password 1")
-                b.click("#create")
+                b.submit("#create")
                 row = f'#accounts tr[data-user="{name}"]'
                 self.assertEqual(b.el(row + " td.status").text, WORDS[lang]["active"])
-                b.click(row + " button.disable")
+                b.submit(row + " button.disable")
                 self.assertEqual(b.el(row + " td.status").text, WORDS[lang]["disabled"])
                 other = Browser(lang)
                 try:
                     other.sign_in(name, "first password 1")
                     other.el(".flash")
                     self.assertTrue(other.path().startswith("/login"))
-                    b.click(row + " button.enable")
+                    b.submit(row + " button.enable")
                     self.assertEqual(b.el(row + " td.status").text, WORDS[lang]["active"])
                     other.sign_in(name, "first password 1", expect="/queue")
                     b.el(row + " form.reset-password input[name=password]").send_keys("second password 2")
-                    b.click(row + " button.reset")
+                    b.submit(row + " button.reset")
                     b.el(".notice")
                     fresh = Browser(lang)
                     try:
@@ -277,14 +286,15 @@ class Walkthrough(unittest.TestCase):
                 b.wait_path("/admin/tokens")
                 form = b.el("#create-token")
                 form.find_element(By.NAME, "station").send_keys(f"dock-{lang}")
-                b.click("#create-token-button")
+                b.submit("#create-token-button")
                 token = b.el("code#new-token").text
                 self.assertEqual(len(token), 64)
                 rows = [r for r in b.els("#tokens tr[data-token-id]") if f"dock-{lang}" in r.text]
                 self.assertEqual(len(rows), 1)
                 token_id = rows[0].get_attribute("data-token-id")
+                old = b.d.find_element(By.TAG_NAME, "html")
                 rows[0].find_element(By.CSS_SELECTOR, "button.revoke").click()
-                b.wait_path("/admin/tokens")
+                WebDriverWait(b.d, WAIT).until(EC.staleness_of(old))
                 self.assertFalse(b.els(f'#tokens tr[data-token-id="{token_id}"]'))
             finally:
                 b.quit()
@@ -301,7 +311,7 @@ class Walkthrough(unittest.TestCase):
                 b.click("#nav-audit")
                 b.wait_path("/audit")
                 b.el("#audit-filter input[name=subject]").send_keys(sha)
-                b.click("#filter")
+                b.submit("#filter")
                 b.wait_path("/audit?")
                 subjects = {td.text.strip() for td in b.els("#audit-table td.subject")}
                 self.assertEqual(subjects, {sha})
