@@ -90,20 +90,21 @@ enum JSONResponse {
     }
 }
 
-/// Rendered queue pages by (state, limit, offset), valid for one queue version.
-final class PageCache: @unchecked Sendable {
+/// Values read from the queue (rendered pages by state, limit and offset; the search facets),
+/// each valid for one queue version: any change to any item, in any process, moves it on.
+final class VersionedCache<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var pages: [String: (version: Int, bytes: [UInt8])] = [:]
+    private var entries: [String: (version: Int, value: Value)] = [:]
     private let capacity = 256
 
-    func get(_ key: String, version: Int) -> [UInt8]? {
-        lock.withLock { pages[key].flatMap { $0.version == version ? $0.bytes : nil } }
+    func get(_ key: String, version: Int) -> Value? {
+        lock.withLock { entries[key].flatMap { $0.version == version ? $0.value : nil } }
     }
 
-    func put(_ key: String, version: Int, bytes: [UInt8]) {
+    func put(_ key: String, version: Int, _ value: Value) {
         lock.withLock {
-            if pages.count >= capacity { pages = pages.filter { $0.value.version == version } }
-            if pages.count < capacity { pages[key] = (version, bytes) }
+            if entries.count >= capacity { entries = entries.filter { $0.value.version == version } }
+            if entries.count < capacity { entries[key] = (version, value) }
         }
     }
 }

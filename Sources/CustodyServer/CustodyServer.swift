@@ -48,7 +48,9 @@ public struct CustodyServer: Sendable {
     public let settings: ServerSettings
     let throttle: SignInGuard
     let metrics = Metrics()
-    let queuePages = PageCache()
+    let queuePages = VersionedCache<[UInt8]>()
+    /// The search forms' stations, categories, reasons and reviewers: all read from queue items.
+    let queueFacets = VersionedCache<QueueFacets>()
     let tokens = TokenCache()
     /// Resumable uploads in the data folder, handed to the ingest pipeline when complete.
     public let uploads: UploadSpool

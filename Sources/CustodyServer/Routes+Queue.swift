@@ -42,7 +42,7 @@ extension CustodyServer {
             if let bytes = queuePages.get(key, version: version) { return JSONResponse.ok(bytes: bytes) }
             let page = try await db { c in try await c.queue(state: state == "all" ? nil : (state ?? "open"), limit: limit, offset: offset) }
             let bytes = JSONValue.object([("items", .array(page.items.map(\.jsonValue))), ("total", .int(Int64(page.total)))]).utf8
-            queuePages.put(key, version: version, bytes: bytes)
+            queuePages.put(key, version: version, bytes)
             return JSONResponse.ok(bytes: bytes)
         }
         router.get("/api/queue/{id}") { _, context in

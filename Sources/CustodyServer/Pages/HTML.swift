@@ -20,11 +20,6 @@ enum HTML {
         String(localTime(seconds, zone: zone).suffix(8))
     }
 
-    static func duration(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s % 3600 / 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
-    }
-
     /// A length of time in words, so that it cannot be read as a time of day: "18 min 0 s",
     /// "6 h 48 min", "1021 d 8 h" (Chinese: 18分0秒, 6小时48分, 1021天8小时).
     static func span(_ seconds: Double, _ language: Language) -> String {

@@ -91,7 +91,8 @@ extension CustodyServer {
     /// The page a form was sent from (its Referer's path and query, on this site only).
     static func sameSiteReferer(_ request: Request) -> String? {
         guard let referer = request.headers[.referer], let url = URL(string: referer) else { return nil }
-        if let host = url.host, let ours = request.head.authority?.split(separator: ":").first, host.lowercased() != ours.lowercased() { return nil }
+        if let from = CookieCSRFMiddleware.origin(of: referer), let ours = request.head.authority,
+           !CookieCSRFMiddleware.sameHost(from, ours.lowercased()) { return nil }
         let path = url.path.isEmpty ? "/" : url.path
         let target = path + (url.query.map { "?" + $0 } ?? "")
         let safe = safeNext(target)

@@ -93,12 +93,13 @@ extension CustodyServer {
         let asked = request.uri.queryParameters["item"].flatMap { Int64($0) }
         let itemID = if let asked { asked } else { try await db { c in try await c.reviewItemID(incident: id, officer: nil) } }
         let saved = request.uri.queryParameters["saved"] != nil
+        let item = if let itemID { try await db { c in try await c.reviewItem(itemID) } } else { nil as ReviewItem? }
         var values: [String: Any] = [
             "incident_id": id, "officers": officers, "clips": clipCards, "zone": zone.identifier, "dispatch": dispatch,
-            "review": try await reviewPanel(itemID, p, user, saved: saved),
+            "review": try await reviewPanel(item, p, user, saved: saved),
             "can_request": Access.requestReview.contains(user.role),
         ]
-        if let itemID, let item = try await db({ c in try await c.reviewItem(itemID) }) {
+        if let item {
             values["item_about"] = "#\(item.id) · \(l["reason_\(item.reason)"])" + (item.officerID.map { " · \(l["officer"]) \($0)" } ?? "")
         } else {
             values["no_open_item"] = true
@@ -135,7 +136,11 @@ extension CustodyServer {
         }
         let asked = request.uri.queryParameters["item"].flatMap { Int64($0) }
         let itemID = if let asked { asked } else { try await db { c in try await c.reviewItemID(clip: evidence.sha256) } }
-        let review = Access.read.contains(user.role) ? try await reviewPanel(itemID, p, user, saved: request.uri.queryParameters["saved"] != nil) : ""
+        var review = ""
+        if Access.read.contains(user.role) {
+            let item = if let itemID { try await db { c in try await c.reviewItem(itemID) } } else { nil as ReviewItem? }
+            review = try await reviewPanel(item, p, user, saved: request.uri.queryParameters["saved"] != nil)
+        }
         var values: [String: Any] = [
             "sha": evidence.sha256, "sha_short": String(evidence.sha256.prefix(16)), "officer": evidence.officerID ?? "—",
             "start": HTML.localTime(evidence.probe.startTime?.timeIntervalSince1970, zone: zone),
@@ -156,12 +161,13 @@ extension CustodyServer {
 
     /// The review box: claim, the verdict form for the holder (with its lease, renewable), the
     /// recorded verdict, a supervisor's release / reassign / reopen, and the item's history.
-    func reviewPanel(_ id: Int64?, _ p: Page, _ user: User, saved: Bool = false) async throws -> String {
+    func reviewPanel(_ item: ReviewItem?, _ p: Page, _ user: User, saved: Bool = false) async throws -> String {
         var values: [String: Any] = ["t": p.language.strings, "csrf": csrf(for: p.sessionToken)]
-        guard let id, let item = try await db({ c in try await c.reviewItem(id) }) else {
+        guard let item else {
             values["no_item"] = true
             return Self.library.render(values, withTemplate: "review") ?? ""
         }
+        let id = item.id
         values["id"] = id
         values["saved"] = saved && item.state == "closed"
         let reviewer = Access.review.contains(user.role)

@@ -12,12 +12,26 @@ import NIOCore
 extension CustodyServer {
     static let pageSize = 50
 
+    /// The distinct stations, categories, reasons and reviewers of the queue's items (for the
+    /// search forms), read once per queue version rather than on every page view.
+    func facets() async throws -> QueueFacets {
+        let version = try await db { c in try await c.queueVersion() }
+        if let cached = queueFacets.get("facets", version: version) { return cached }
+        let read = try await db { c in try await c.queueFacets() }
+        let value = QueueFacets(stations: read.stations, categories: read.categories, reasons: read.reasons, reviewers: read.reviewers)
+        queueFacets.put("facets", version: version, value)
+        return value
+    }
+
     /// A `YYYY-MM-DD` day in the installation's zone: its first instant, or (for `to`) the first
     /// instant of the next day, so that a day range includes both ends.
     func day(_ text: String?, end: Bool = false) -> Date? {
         guard let text, !text.isEmpty, let start = Timestamp.parse(text + "T00:00:00", zone: config.timeZone) else { return nil }
         return end ? start.addingTimeInterval(86400) : start
     }
+
+    /// A queue state's label key: the states' own words, and "my items".
+    static func stateKey(_ state: String) -> String { state == "mine" ? "state_mine" : state }
 
     static func nonEmpty(_ value: Substring?) -> String? {
         value.map { String($0).trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
@@ -61,7 +75,7 @@ extension CustodyServer {
         let query = filter
         let result = try await db { c in try await c.queue(query, limit: Self.pageSize, offset: (pageNumber - 1) * Self.pageSize) }
         let counts = try await db { c in try await c.queueCounts(query) }
-        let facets = try await db { c in try await c.queueFacets() }
+        let facets = try await facets()
         let mine = try await db { c in try await c.queueCounts(QueueFilter(state: "claimed", reviewer: user.name)) }["claimed"] ?? 0
         let kept: [(String, String?)] = [
             ("incident", filter.incident), ("officer", filter.officer), ("station", filter.station), ("category", filter.category),
@@ -70,7 +84,7 @@ extension CustodyServer {
         ]
         let tabs: [[String: Any]] = ["open", "claimed", "closed", "all", "mine"].map { key in
             let count = key == "all" ? counts.values.reduce(0, +) : key == "mine" ? mine : counts[key] ?? 0
-            return ["key": key, "label": l["state_\(key)"], "active": key == stateText, "count": count,
+            return ["key": key, "label": l[Self.stateKey(key)], "active": key == stateText, "count": count,
                     "link": "/queue?" + Self.query(kept + [("state", key)])]
         }
         let stations = try await db { c in try await c.incidentStations(result.items.compactMap(\.incidentID)) }
@@ -98,7 +112,7 @@ extension CustodyServer {
             "categories": Self.options(facets.categories, selected: filter.category),
             "reasons": Self.options(facets.reasons, selected: filter.reason) { l["reason_\($0)"] },
             "reviewers": facets.reviewers,
-            "states": Self.options(["open", "claimed", "closed", "all", "mine"], selected: stateText) { l["state_\($0)"] },
+            "states": Self.options(["open", "claimed", "closed", "all", "mine"], selected: stateText) { l[Self.stateKey($0)] },
             "sorts": Self.options(QueueSort.allCases.map(\.rawValue), selected: sort.rawValue) { l["sort_\($0)"] },
         ]
         values.merge(Self.pager("/queue", Self.query(kept + [("state", stateText)]), page: pageNumber, count: items.count, total: result.total)) { _, new in new }
@@ -116,7 +130,7 @@ extension CustodyServer {
             category: Self.nonEmpty(q["category"]), findingKind: Self.nonEmpty(q["kind"]),
             from: day(Self.nonEmpty(q["from"])), to: day(Self.nonEmpty(q["to"]), end: true))
         let result = try await db { c in try await c.incidents(filter, limit: Self.pageSize, offset: (pageNumber - 1) * Self.pageSize) }
-        let facets = try await db { c in try await c.queueFacets() }
+        let facets = try await facets()
         let rows: [[String: Any]] = result.rows.map { r in
             ["id": r.id, "link": Link.incident(r.id), "received": HTML.localTime(r.receivedAt?.timeIntervalSince1970, zone: config.timeZone),
              "category": r.category ?? "—", "priority": r.priority ?? "—", "station": r.station ?? "—",
@@ -492,4 +506,12 @@ extension CustodyServer {
             return Self.redirect("/admin/tokens")
         }
     }
+}
+
+/// What the search forms offer, as `Catalog.queueFacets` reads it.
+struct QueueFacets: Sendable {
+    var stations: [String]
+    var categories: [String]
+    var reasons: [String]
+    var reviewers: [String]
 }
