@@ -127,10 +127,17 @@ import Testing
         let hashes = Set(try files.map { try Fixtures.sha256(of: $0) })
         #expect(hashes.count == Self.fileCount)
 
-        // How long an uninterrupted run takes, to spread the kills over it.
-        let full = try Run.program(TestEnvironment.custodyBinary, ["ingest", "--data", dir.appendingPathComponent("timing").path, originals.path])
-        #expect(full.status == 0)
-        let span = max(full.seconds, 0.2)
+        // How long an uninterrupted run takes, to spread the kills over it: the fastest of three
+        // runs. A single first run (cold binary and page cache, a busy machine) can take twice
+        // as long as the trials' runs, and kills spread over that span then land after the
+        // ingest has finished.
+        var runs: [Double] = []
+        for n in 0..<3 {
+            let full = try Run.program(TestEnvironment.custodyBinary, ["ingest", "--data", dir.appendingPathComponent("timing\(n)").path, originals.path])
+            #expect(full.status == 0)
+            runs.append(full.seconds)
+        }
+        let span = max(runs.min() ?? 0, 0.2)
 
         var generator = SystemRandomNumberGenerator()
         var killedMidway = 0
