@@ -43,6 +43,16 @@ public enum ConfigFile {
         # [handling.category."噪音扰民"]
         # arrival_limit_seconds = 1800
 
+        # What the camera saw (issue 14), found in every stored clip by `custody analyze`, `watch`,
+        # `serve` and the nightly audit. A stretch longer than its number, inside a call's window,
+        # is a finding: obscured_video, frozen_video, muted_audio. "Longer than" is strict.
+        [content]
+        obscured_seconds = 10        # picture dark (covered lens) or near-uniform
+        frozen_seconds = 10          # picture unchanged between key frames
+        muted_seconds = 10           # sound below muted_level_db
+        muted_level_db = -60         # dBFS RMS; a quiet room is about -50 to -40
+        prebuffer_grace_seconds = 30 # a clip's first seconds: pre-event buffer, often without sound
+
         # Resumable uploads (tus) to `custody serve`.
         [uploads]
         max_size_mb = 8192           # larger uploads are refused (413)
@@ -112,6 +122,9 @@ public enum ConfigFile {
         if let handling = table["handling"]?.table {
             config.policy.handling = try parseHandling(handling, path: path)
         }
+        if let content = table["content"]?.table {
+            config.policy.content = try parseContent(content, path: path)
+        }
         if let uploads = table["uploads"]?.table {
             func number(_ key: String, minimum: Double) throws(Failure) -> Double? {
                 guard let value = uploads[key] else { return nil }
@@ -130,6 +143,35 @@ public enum ConfigFile {
     }
 
     /// `[handling]`: the four limits, then `priority."P"` and `category."C"` tables of overrides.
+    static func parseContent(_ table: TOMLTable, path: String) throws(Failure) -> ContentPolicy {
+        var policy = ContentPolicy()
+        let known = ["obscured_seconds", "frozen_seconds", "muted_seconds", "muted_level_db", "prebuffer_grace_seconds"]
+        if let unknown = table.keys.sorted().first(where: { !known.contains($0) }) {
+            throw Failure(description: "\(path): content.\(unknown) is not a setting: use \(known.joined(separator: ", ")).")
+        }
+        for key in known {
+            guard let value = table[key] else { continue }
+            guard let number = value.double ?? value.int.map(Double.init), number.isFinite else {
+                throw Failure(description: "\(path): content.\(key) must be a number.")
+            }
+            if key == "muted_level_db" {
+                guard number < 0, number >= -120 else {
+                    throw Failure(description: "\(path): content.muted_level_db must be between -120 and 0 (dBFS), e.g. -60.")
+                }
+                policy.mutedLevelDB = number
+                continue
+            }
+            guard number >= 0 else { throw Failure(description: "\(path): content.\(key) must be a number of seconds ≥ 0.") }
+            switch key {
+            case "obscured_seconds": policy.obscuredSeconds = number
+            case "frozen_seconds": policy.frozenSeconds = number
+            case "muted_seconds": policy.mutedSeconds = number
+            default: policy.prebufferGraceSeconds = number
+            }
+        }
+        return policy
+    }
+
     static func parseHandling(_ table: TOMLTable, path: String) throws(Failure) -> HandlingPolicy {
         func override(_ t: TOMLTable, _ name: String, top: Bool = false) throws(Failure) -> HandlingOverride {
             func number(_ key: String) throws(Failure) -> Double? {

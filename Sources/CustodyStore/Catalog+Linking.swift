@@ -331,6 +331,7 @@ extension Catalog {
             }
             for i in chunk { clips[i].sha256 = sha256s[clips[i].id] ?? "" }
         }
+        try loadStretches(db, officers: list, into: &clips)
         let loaded = Date()
         // Officers in groups of about `writeItems` rows and clips, each computed and written on
         // its own: one officer's links are recomputed from that officer's rows and clips only.
@@ -362,6 +363,28 @@ extension Catalog {
         }
         parts[0].seconds = (loaded.timeIntervalSince(started), Date().timeIntervalSince(loaded))
         return parts
+    }
+
+    /// The analysed clips' stretches (issue 14), made absolute by each clip's start, with the
+    /// SHA-256 of those clips (their findings name them). One query per few hundred officers,
+    /// and none at all while no clip has a stretch.
+    static func loadStretches(_ db: any SQLDatabase, officers: [String], into clips: inout [ClipSpan]) throws {
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM content_stretches)") == true, !clips.isEmpty else { return }
+        var indexOf: [Int64: Int] = [:]
+        for (i, clip) in clips.enumerated() { indexOf[clip.id] = i }
+        for chunk in officers.chunked(500) {
+            try db.forEachRow(
+                sql: """
+                    SELECT e.rowid, e.sha256, s.kind, s.start, s."end" FROM evidence e JOIN content_stretches s ON s.sha256 = e.sha256
+                    WHERE e.officer_id IN (\(databaseQuestionMarks(count: chunk.count))) AND e.location = 'vault'
+                    """,
+                arguments: SQLArguments(chunk)
+            ) { r in
+                guard let i = indexOf[r[0]], let kind = ContentKind(rawValue: r[2]) else { return }
+                clips[i].sha256 = r[1]
+                clips[i].stretches.append(ContentStretch(kind: kind, start: r[3], end: r[4]).shifted(by: clips[i].start))
+            }
+        }
     }
 
     static func writeBatch(_ db: any SQLDatabase, _ batch: PreparedBatch, replacing: Bool, into summary: inout LinkSummary) throws {
@@ -410,23 +433,23 @@ extension Catalog {
             findingsPerRow["\(f.incidentID ?? "")|\(f.officerID)", default: 0] += 1
         }
         let coverage: [SQLArguments] = outcome.coverage.sorted(by: { $0.key < $1.key }).map { row, value in
-            [rowIDs[row], value, findingsPerRow["\(rows[row].incidentID)|\(rows[row].officerID)"] ?? 0]
+            [rowIDs[row], value, findingsPerRow["\(rows[row].incidentID)|\(rows[row].officerID)"] ?? 0, outcome.usable[row]]
         }
         if replacing {
-            try db.insertRows(into: "coverage", columns: ["row_id", "coverage", "findings"], rows: coverage)
+            try db.insertRows(into: "coverage", columns: ["row_id", "coverage", "findings", "usable"], rows: coverage)
         } else {
             try db.executeBatch(
                 sql: """
-                    INSERT INTO coverage (row_id, coverage, findings) VALUES (?, ?, ?)
-                    ON CONFLICT (row_id) DO UPDATE SET coverage = excluded.coverage, findings = excluded.findings
+                    INSERT INTO coverage (row_id, coverage, findings, usable) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (row_id) DO UPDATE SET coverage = excluded.coverage, findings = excluded.findings, usable = excluded.usable
                     """,
                 rows: coverage)
         }
         try db.insertRows(
             into: "findings",
-            columns: ["officer_id", "incident_id", "kind", "start", "end", "window_start", "window_end", "coverage", "clip_sha256"],
+            columns: ["officer_id", "incident_id", "kind", "start", "end", "window_start", "window_end", "coverage", "clip_sha256", "usable_coverage"],
             rows: outcome.findings.map { f in
-                [f.officerID, f.incidentID, f.kind.rawValue, f.start, f.end, f.windowStart, f.windowEnd, f.coverage, f.clipSHA256]
+                [f.officerID, f.incidentID, f.kind.rawValue, f.start, f.end, f.windowStart, f.windowEnd, f.coverage, f.clipSHA256, f.usableCoverage]
             })
         summary.officers += batch.officers.count
         summary.links += outcome.links.count

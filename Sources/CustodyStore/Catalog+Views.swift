@@ -88,7 +88,7 @@ extension Catalog {
             Finding(
                 incidentID: r["incident_id"], officerID: r["officer_id"], kind: FindingKind(rawValue: r["kind"]) ?? .noRecording,
                 start: r["start"], end: r["end"], windowStart: r["window_start"], windowEnd: r["window_end"],
-                coverage: r["coverage"], clipSHA256: r["clip_sha256"])
+                coverage: r["coverage"], clipSHA256: r["clip_sha256"], usableCoverage: r["usable_coverage"])
         }
     }
 

@@ -137,4 +137,14 @@ public protocol AuditTrail: Sendable {
     func checkAnchors(_ anchors: [ChainAnchor]) async throws -> [String]
 }
 
-extension Catalog: EvidenceStore, LinkStore, ReviewQueueStore, AccountStore, UploadStore, RetentionStore, AuditTrail {}
+/// What each stored clip showed and sounded like (issue 14): the analysis queue and its results.
+public protocol ContentAnalysisStore: Sendable {
+    func claimAnalysis(node: String, lease: Double, now: Date) async throws -> Catalog.AnalysisClaim?
+    func recordAnalysis(_ result: ContentAnalysisResult, node: String, now: Date) async throws -> String?
+    func recordAnalysisFailure(sha256: String, message: String, node: String, maxAttempts: Int, now: Date) async throws -> Bool
+    func analysisCounts() async throws -> Catalog.AnalysisCounts
+    func contentAnalysis(sha256: String) async throws -> ContentAnalysisResult?
+    func requeueAnalysis(sha256s: [String]?, actor: String) async throws -> Int
+}
+
+extension Catalog: EvidenceStore, LinkStore, ReviewQueueStore, AccountStore, UploadStore, RetentionStore, AuditTrail, ContentAnalysisStore {}

@@ -135,6 +135,12 @@ extension EvidenceRecord {
                 probe.startTime?.timeIntervalSince1970, recordedEnd, probe.timeSource?.rawValue, probe.deviceID, officerID,
                 attribution, probe.integrity.rawValue, probeJSON, storedAt.timeIntervalSince1970,
             ])
+        // Every stored clip waits for its content analysis (issue 14), off ingest's path.
+        if location == .vault {
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO content_analysis (sha256, state, queued_at) VALUES (?, 'pending', ?)",
+                arguments: [sha256, storedAt.timeIntervalSince1970])
+        }
     }
 }
 

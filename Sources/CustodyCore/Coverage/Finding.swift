@@ -5,13 +5,30 @@ public enum FindingKind: String, Sendable, Equatable, Hashable, CaseIterable, Co
     case noRecording = "no_recording"
     case earlyStop = "early_stop"
     case lateStart = "late_start"
+    /// A covered lens or a picture too dark or uniform to show anything (issue 14).
+    case obscuredVideo = "obscured_video"
     case interruption
+    case frozenVideo = "frozen_video"
+    case mutedAudio = "muted_audio"
     case lateUpload = "late_upload"
 
-    /// Lower is more urgent: no_recording > early_stop > late_start > interruption > late_upload.
+    /// Lower is more urgent: no_recording > early_stop > late_start > obscured_video >
+    /// interruption > frozen_video > muted_audio > late_upload. A covered lens loses the picture
+    /// as surely as a late start; a frozen picture or missing sound loses less.
     public var priority: Int { Self.allCases.firstIndex(of: self)! }
 
     public static func < (a: FindingKind, b: FindingKind) -> Bool { a.priority < b.priority }
+
+    /// The kinds found in what a clip shows and sounds like, not in when it ran.
+    public var isContent: Bool { ContentKind(finding: self) != nil }
+
+    public init(_ content: ContentKind) {
+        switch content {
+        case .obscured: self = .obscuredVideo
+        case .frozen: self = .frozenVideo
+        case .muted: self = .mutedAudio
+        }
+    }
 }
 
 /// One finding: a stretch of a call no camera recorded, or a clip handed in late.
@@ -24,15 +41,19 @@ public struct Finding: Sendable, Equatable, Hashable {
     public var end: Double
     public var windowStart: Double?
     public var windowEnd: Double?
-    /// Covered share of the window, 0…1 (coverage kinds only).
+    /// Covered share of the window, 0…1 (coverage and content kinds).
     public var coverage: Double?
-    /// The clip concerned (late_upload only).
+    /// The clip concerned (late_upload and the content kinds).
     public var clipSHA256: String?
+    /// Share of the window with a picture neither obscured nor frozen (content kinds only).
+    public var usableCoverage: Double?
 
     public init(
         incidentID: String?, officerID: String, kind: FindingKind, start: Double, end: Double,
-        windowStart: Double? = nil, windowEnd: Double? = nil, coverage: Double? = nil, clipSHA256: String? = nil
+        windowStart: Double? = nil, windowEnd: Double? = nil, coverage: Double? = nil, clipSHA256: String? = nil,
+        usableCoverage: Double? = nil
     ) {
+        self.usableCoverage = usableCoverage
         self.incidentID = incidentID
         self.officerID = officerID
         self.kind = kind
@@ -65,6 +86,12 @@ extension Finding: JSONLineConvertible {
         o.add("seconds", seconds)
         if kind == .lateUpload {
             o.add("clip_sha256", clipSHA256)
+        } else if kind.isContent {
+            o.add("clip_sha256", clipSHA256)
+            o.add("window_start", windowStart.map { Timestamp.format(Date(timeIntervalSince1970: $0)) })
+            o.add("window_end", windowEnd.map { Timestamp.format(Date(timeIntervalSince1970: $0)) })
+            o.add("coverage", coverage.map { ($0 * 100).rounded() / 100 })
+            o.add("usable_coverage", usableCoverage.map { ($0 * 100).rounded() / 100 })
         } else {
             o.add("window_start", windowStart.map { Timestamp.format(Date(timeIntervalSince1970: $0)) })
             o.add("window_end", windowEnd.map { Timestamp.format(Date(timeIntervalSince1970: $0)) })

@@ -11,8 +11,12 @@ public struct ClipSpan: Sendable, Equatable, Hashable {
     public var end: Double
     /// Earliest receipt (ingest time, or `--received-at`).
     public var firstReceipt: Double?
+    /// Obscured, frozen and muted stretches found by its analysis, in seconds since 1970 (empty
+    /// until analysed).
+    public var stretches: [ContentStretch]
 
-    public init(id: Int64, sha256: String, officerID: String?, start: Double, end: Double, firstReceipt: Double?) {
+    public init(id: Int64, sha256: String, officerID: String?, start: Double, end: Double, firstReceipt: Double?, stretches: [ContentStretch] = []) {
+        self.stretches = stretches
         self.id = id
         self.sha256 = sha256
         self.officerID = officerID
@@ -42,6 +46,9 @@ public enum Linker {
         public var findings: [Finding] = []
         /// Coverage of each judged row, by index into `rows`.
         public var coverage: [Int: Double] = [:]
+        /// Usable coverage of each judged row (issue 14): the share of its window with a
+        /// picture neither obscured nor frozen, by index into `rows`.
+        public var usable: [Int: Double] = [:]
         public var unlinked: [Int64] = []
         public var unattributed: [Int64] = []
 
@@ -101,13 +108,23 @@ public enum Linker {
                 }
             }
             guard let window = window(row, policy: policy) else { continue }
-            let inWindow = index.overlapping(window, closed: window.length == 0).map { Interval(clips[$0].start, clips[$0].end) }
+            let overlapping = index.overlapping(window, closed: window.length == 0)
+            let inWindow = overlapping.map { Interval(clips[$0].start, clips[$0].end) }
             let judgement = CoverageRule.judge(window: window, clips: inWindow, policy: policy)
             outcome.coverage[r] = judgement.coverage
             for (kind, stretch) in judgement.findings {
                 outcome.findings.append(Finding(
                     incidentID: row.incidentID, officerID: row.officerID, kind: kind, start: stretch.start, end: stretch.end,
                     windowStart: window.start, windowEnd: window.end, coverage: judgement.coverage))
+            }
+            let content = ContentRule.judge(
+                window: window, clips: overlapping.map { clips[$0] }, coveredSeconds: judgement.coveredSeconds, policy: policy.content)
+            outcome.usable[r] = content.usableCoverage
+            for (clip, stretch) in content.findings {
+                outcome.findings.append(Finding(
+                    incidentID: row.incidentID, officerID: row.officerID, kind: FindingKind(stretch.kind), start: stretch.start, end: stretch.end,
+                    windowStart: window.start, windowEnd: window.end, coverage: judgement.coverage, clipSHA256: clip.sha256,
+                    usableCoverage: content.usableCoverage))
             }
         }
 

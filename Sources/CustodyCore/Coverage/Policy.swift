@@ -22,6 +22,34 @@ public struct Policy: Sendable, Equatable {
     public var windowStart: WindowStart = .arrived
     /// The 110 handling limits (`[handling]`, issue 15).
     public var handling = HandlingPolicy()
+    /// What the camera saw (`[content]`, issue 14).
+    public var content = ContentPolicy()
 
     public init() {}
+}
+
+/// `[content]`: how long a picture may be dark or unchanged, or the sound silent, before it is a
+/// finding; and the pre-event buffer at a clip's start, recorded by many cameras without sound.
+public struct ContentPolicy: Sendable, Equatable {
+    /// Obscured (dark or near-uniform picture) for longer than this: `obscured_video`.
+    public var obscuredSeconds: Double = 10
+    /// No change between key frames for longer than this: `frozen_video`.
+    public var frozenSeconds: Double = 10
+    /// Sound below `mutedLevelDB` for longer than this: `muted_audio`.
+    public var mutedSeconds: Double = 10
+    /// dBFS (RMS) below which sound counts as muted.
+    public var mutedLevelDB: Double = -60
+    /// Muted sound in a clip's first seconds is not counted.
+    public var prebufferGraceSeconds: Double = 30
+
+    public init() {}
+
+    /// The length a stretch of this kind must exceed.
+    public func threshold(_ kind: ContentKind) -> Double {
+        switch kind {
+        case .obscured: obscuredSeconds
+        case .frozen: frozenSeconds
+        case .muted: mutedSeconds
+        }
+    }
 }

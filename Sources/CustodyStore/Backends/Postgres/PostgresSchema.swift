@@ -430,5 +430,37 @@ enum PostgresSchema {
             "ALTER TABLE users ADD COLUMN disabled_at DOUBLE PRECISION",
             "CREATE INDEX audit_subject ON audit_log(subject)",
         ]),
+        Migration(version: 11, identifier: "v11: content analysis", statements: [
+            // What each stored clip showed and sounded like (issue 14): the analysis queue (a
+            // node takes a clip under a lease), the per-second profile and the stretches.
+            """
+            CREATE TABLE content_analysis (
+                sha256 \(text) PRIMARY KEY,
+                state \(text) NOT NULL DEFAULT 'pending',
+                attempts BIGINT NOT NULL DEFAULT 0,
+                lease_owner \(text),
+                lease_until DOUBLE PRECISION,
+                queued_at DOUBLE PRECISION NOT NULL,
+                analyzed_at DOUBLE PRECISION,
+                duration DOUBLE PRECISION,
+                keyframe_interval DOUBLE PRECISION,
+                profile \(text),
+                error \(text)
+            )
+            """,
+            "CREATE INDEX content_analysis_pending ON content_analysis(queued_at) WHERE state = 'pending'",
+            """
+            CREATE TABLE content_stretches (
+                sha256 \(text) NOT NULL,
+                kind \(text) NOT NULL,
+                start DOUBLE PRECISION NOT NULL,
+                "end" DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (sha256, kind, start)
+            )
+            """,
+            "ALTER TABLE coverage ADD COLUMN usable DOUBLE PRECISION",
+            "ALTER TABLE findings ADD COLUMN usable_coverage DOUBLE PRECISION",
+            "INSERT INTO content_analysis (sha256, state, queued_at) SELECT sha256, 'pending', stored_at FROM evidence WHERE location = 'vault'",
+        ]),
     ]
 }

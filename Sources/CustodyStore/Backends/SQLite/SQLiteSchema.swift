@@ -326,6 +326,38 @@ extension SQLiteBackend {
                 CREATE INDEX audit_subject ON audit_log(subject);
                 """)
         }
+        migrator.registerMigration("v11: content analysis") { db in
+            // What each stored clip showed and sounded like (issue 14): a durable queue of clips to
+            // analyse (any node takes one under a lease), each clip's per-second profile, and its
+            // obscured, frozen and muted stretches (seconds from its first frame). Every stored
+            // clip waits for its analysis.
+            try db.execute(sql: """
+                CREATE TABLE content_analysis (
+                    sha256 TEXT PRIMARY KEY,
+                    state TEXT NOT NULL DEFAULT 'pending',
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    lease_owner TEXT,
+                    lease_until REAL,
+                    queued_at REAL NOT NULL,
+                    analyzed_at REAL,
+                    duration REAL,
+                    keyframe_interval REAL,
+                    profile TEXT,
+                    error TEXT
+                );
+                CREATE INDEX content_analysis_pending ON content_analysis(queued_at) WHERE state = 'pending';
+                CREATE TABLE content_stretches (
+                    sha256 TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    start REAL NOT NULL,
+                    end REAL NOT NULL,
+                    PRIMARY KEY (sha256, kind, start)
+                ) WITHOUT ROWID;
+                ALTER TABLE coverage ADD COLUMN usable REAL;
+                ALTER TABLE findings ADD COLUMN usable_coverage REAL;
+                INSERT INTO content_analysis (sha256, state, queued_at) SELECT sha256, 'pending', stored_at FROM evidence WHERE location = 'vault';
+                """)
+        }
         return migrator
     }
 }
