@@ -3,7 +3,8 @@
 (findings) with the default policy, used to write the expected output the Swift code is tested
 against.
 
-Inputs: SAMPLES/dispatch.csv and the clips in SAMPLES/footage (probed with ffprobe).
+Inputs: SAMPLES/dispatch.csv, the clips in SAMPLES/footage (probed with ffprobe) and
+SAMPLES/footage-content.jsonl (per clip, the content stretches the analyser finds; issue 14).
 Outputs: SAMPLES/expected-findings.jsonl and SAMPLES/expected-links.jsonl.
 
 Choices where SPEC.md leaves room (see samples/README.md):
@@ -23,6 +24,13 @@ Choices where SPEC.md leaves room (see samples/README.md):
   arrived nor cleared, > 2 h), not_closed (arrived, else dispatched, not cleared, > 24 h); each with
   start/end of the delay (end = the as-of instant for an open call), seconds, limit_seconds and
   the row's station.
+- Content findings (issue 14), for each judged row: each stretch (seconds from the clip's first
+  frame, already under the analyser's policy) of each of the officer's clips overlapping the
+  window, made absolute (clip start + seconds) and cut to the window; longer than 10 s it is an
+  obscured_video / frozen_video / muted_audio finding with the window, the row's coverage and
+  usable_coverage = max(0, covered seconds - the union of all the officer's obscured and frozen
+  stretches inside the window) / window seconds, plus the clip's sha256. A clip missing from
+  footage-content.jsonl has no stretches.
 """
 
 import argparse
@@ -41,6 +49,8 @@ MERGE_GAP = 2
 LATE_START = 30
 EARLY_STOP = 30
 INTERRUPTION = 10
+CONTENT_MIN = 10  # a content finding is the part of a stretch inside the window, longer than this
+CONTENT_KINDS = {"obscured": "obscured_video", "frozen": "frozen_video", "muted": "muted_audio"}
 LATE_UPLOAD = 24 * 3600
 # Custody's default [handling] limits (issue 15).
 DISPATCH_LIMIT = 180
@@ -142,7 +152,58 @@ def links(clips, rows):
     return out
 
 
+def load_content(path):
+    """footage-content.jsonl -> {clip file name: [(kind, start s, end s), ...]}; {} if absent."""
+    if not os.path.exists(path):
+        return {}
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                o = json.loads(line)
+                out[o["clip"]] = [(x["kind"], float(x["start"]), float(x["end"])) for x in o["stretches"]]
+    return out
+
+
+def union_seconds(intervals):
+    total, end = 0.0, None
+    for s, e in sorted(intervals):
+        if end is None or s > end:
+            total += (e - s).total_seconds()
+            end = e
+        elif e > end:
+            total += (e - end).total_seconds()
+            end = e
+    return total
+
+
+def content_findings(row, clips, content, covered, cov):
+    ws, we = row["arrived"], row["cleared"]
+    total = (we - ws).total_seconds()
+    mine = [c for c in clips if c["officer"] == row["officer"] and c["start"] < we and c["end"] > ws]
+    cut = []  # (kind, start, end, clip) inside the window
+    for c in mine:
+        for kind, a, b in content.get(c["name"], []):
+            s = max(c["start"] + timedelta(seconds=a), ws)
+            e = min(c["start"] + timedelta(seconds=b), we)
+            if e > s:
+                cut.append((kind, s, e, c))
+    bad = union_seconds([(s, e) for kind, s, e, _ in cut if kind in ("obscured", "frozen")])
+    usable = round(max(0.0, covered - bad) / total, 2)
+    found = []
+    for kind, s, e, c in cut:
+        length = (e - s).total_seconds()
+        if length > CONTENT_MIN:
+            found.append({"incident_id": row["incident"], "officer_id": row["officer"],
+                          "kind": CONTENT_KINDS[kind], "start": fmt(s), "end": fmt(e),
+                          "seconds": round(length), "clip_sha256": c["sha256"],
+                          "window_start": fmt(ws), "window_end": fmt(we),
+                          "coverage": cov, "usable_coverage": usable})
+    return found
+
+
 def coverage_findings(row, clips):
+    """-> (findings, covered seconds in the window, coverage rounded to 2 places)."""
     ws, we = row["arrived"], row["cleared"]
     secs = lambda a, b: (b - a).total_seconds()
     mine = sorted((c["start"], c["end"]) for c in clips
@@ -152,7 +213,7 @@ def coverage_findings(row, clips):
     total = secs(ws, we)
     if not mine:
         return [dict(base, kind="no_recording", start=fmt(ws), end=fmt(we), seconds=round(total),
-                     **window, coverage=0.0)]
+                     **window, coverage=0.0)], 0.0, 0.0
     merged = [list(mine[0])]
     for s, e in mine[1:]:
         if secs(merged[-1][1], s) <= MERGE_GAP:
@@ -160,7 +221,8 @@ def coverage_findings(row, clips):
         else:
             merged.append([s, e])
     covered = [(max(s, ws), min(e, we)) for s, e in merged if s < we and e > ws]
-    cov = round(sum(secs(s, e) for s, e in covered) / total, 2)
+    covered_seconds = sum(secs(s, e) for s, e in covered)
+    cov = round(covered_seconds / total, 2)
     gaps, cursor = [], ws
     for s, e in covered:
         if s > cursor:
@@ -182,7 +244,7 @@ def coverage_findings(row, clips):
         if kind:
             found.append(dict(base, kind=kind, start=fmt(s), end=fmt(e), seconds=round(length),
                               **window, coverage=cov))
-    return found
+    return found, covered_seconds, cov
 
 
 def handling_findings(row, as_of):
@@ -218,12 +280,14 @@ def main():
     clips = load_clips(os.path.join(args.samples, "footage"))
     rows = load_dispatch(os.path.join(args.samples, "dispatch.csv"))
     linked = links(clips, rows)
+    content = load_content(os.path.join(args.samples, "footage-content.jsonl"))
 
     findings = []
     for r in rows:
         if r["arrived"] is None or r["cleared"] is None:
             continue  # open or without arrival: not judged
-        findings += coverage_findings(r, clips)
+        found, covered, cov = coverage_findings(r, clips)
+        findings += found + content_findings(r, clips, content, covered, cov)
     for c in clips:
         delay = (received - c["end"]).total_seconds()
         if delay > LATE_UPLOAD:
