@@ -21,6 +21,7 @@ struct NightlyAudit {
     struct Outcome {
         var integrityProblems: [(item: String, problem: String)] = []
         var officers = 0
+        var analysed = 0
         var queueChanges = 0
         var fixityChecked = 0
         var fixityWhy: [FixityTarget.Why: Int] = [:]
@@ -54,7 +55,18 @@ struct NightlyAudit {
         for problem in chain + anchorProblems { outcome.integrityProblems.append(("audit log", problem)) }
         announce("audit chain: \(outcome.chainEntries) entries walked, \(anchors.count) anchor(s) checked, \(chain.count + anchorProblems.count) problem(s)")
 
-        // 2. The day's links, findings and queue items.
+        // 2. Clips still waiting for their content analysis (issue 14; watch and serve work the
+        // queue as clips arrive, this catches up with what they left), their officers' findings
+        // updated; then the day's links, findings and queue items.
+        let waiting = try await catalog.analysisCounts()
+        if waiting.pending - waiting.working > 0 {
+            let analysed = try await ContentAnalysis.workAndRelink(
+                catalog: catalog, vault: context.vault, policy: context.config.policy, node: context.config.node.id,
+                scratch: context.folder.staging, actor: actor)
+            outcome.analysed = analysed.analyzed
+            announce("content analysis: \(analysed.analyzed) clip(s) analysed, \(analysed.stretches) stretch(es)"
+                + (analysed.gaveUp > 0 ? ", \(analysed.gaveUp) could not be analysed" : ""))
+        }
         let officers = try await catalog.officersActive(from: start, to: end)
         outcome.officers = officers.count
         if !officers.isEmpty {

@@ -44,6 +44,12 @@ struct Context {
         Ingestor(folder: folder, catalog: catalog, inspector: ClipInspector(naming: try naming()), logger: logger, node: config.node.id, vault: vault)
     }
 
+    /// The background worker of the content-analysis queue (issue 14) for `watch` and `serve`.
+    func analysisService(logger: Logger) -> ContentAnalysisService {
+        ContentAnalysisService(
+            catalog: catalog, vault: vault, policy: config.policy, node: config.node.id, scratch: folder.staging, logger: logger)
+    }
+
     /// Recomputes links and findings for these officers and says so on stderr.
     func relink(_ officers: Set<String>) async throws {
         guard !officers.isEmpty else { return }

@@ -36,8 +36,9 @@ struct Serve: AsyncParsableCommand {
         settings.idleTimeoutSeconds = idleTimeout
         let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings, vault: context.vault)
         let maintenance = MaintenanceService(catalog: context.catalog, uploads: server.uploads, policy: context.config.policy, every: 300)
+        let analysis = context.analysisService(logger: Logs.logger("custody.serve"))
         Console.error("custody serve: \(context.folder.root.path) on http://\(host):\(port)/; Ctrl-C to stop")
-        try await server.run(logger: Logs.logger("custody.serve"), services: [maintenance])
+        try await server.run(logger: Logs.logger("custody.serve"), services: [maintenance, analysis])
     }
 }
 
@@ -145,6 +146,11 @@ struct Demo: AsyncParsableCommand {
         where name.hasSuffix(".json") && !name.contains("expected") {
             try? FileManager.default.copyItem(at: samplesURL.appendingPathComponent("mappings").appendingPathComponent(name), to: mappings.appendingPathComponent(name))
         }
+        // What the cameras saw (issue 14): the samples are small, so in the foreground.
+        let analysed = try await ContentAnalysis.work(
+            catalog: context.catalog, vault: context.vault, policy: context.config.policy.content, node: context.config.node.id,
+            scratch: context.folder.staging)
+        Console.error("custody demo: analysed \(analysed.analyzed) clip(s): \(analysed.stretches) obscured, frozen or muted stretch(es)")
         try await context.catalog.relink(officers: nil, policy: context.config.policy, actor: "demo")
         // A larger sample share than production's 5 %, so the eight clean calls show a few.
         try await context.catalog.refreshQueue(handling: context.config.policy.handling, sampleShare: 0.25, seed: "demo")
@@ -176,7 +182,8 @@ struct Demo: AsyncParsableCommand {
         settings.demoMode = true
         let server = CustodyServer(folder: context.folder, catalog: context.catalog, config: context.config, settings: settings, vault: context.vault)
         let maintenance = MaintenanceService(catalog: context.catalog, uploads: server.uploads, policy: context.config.policy, every: 300)
-        try await server.run(logger: Logs.logger("custody.demo"), services: [maintenance])
+        let analysis = context.analysisService(logger: Logs.logger("custody.demo"))
+        try await server.run(logger: Logs.logger("custody.demo"), services: [maintenance, analysis])
     }
 }
 

@@ -63,7 +63,8 @@ struct Watch: AsyncParsableCommand {
         Console.error("custody watch: watching \(inboxURL.path) (Ctrl-C or SIGTERM to stop)")
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: watcher)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: [.init(service: watcher), .init(service: context.analysisService(logger: logger))],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         Console.error("custody watch: stopped")
     }

@@ -53,13 +53,14 @@ public enum Review {
     public static let verdicts: Set<String> = ["compliant", "violation", "justified"]
     public static let checklistCodes: [String] = [
         "late_activation", "early_deactivation", "interruption", "no_recording", "not_identified", "appearance",
-        "camera_angle", "audio_muted", "wrong_incident", "not_entered_in_system", "late_upload", "professionalism",
+        "camera_angle", "lens_obscured", "video_frozen", "audio_muted", "wrong_incident", "not_entered_in_system", "late_upload", "professionalism",
         "safety_concern", "other",
     ]
     /// Queue order: finding kinds first, then clips that need a person, then samples. A call
     /// put up for review by hand (after a complaint) ranks with an interruption.
     public static let priorities: [String: Int] = [
-        "no_recording": 0, "early_stop": 1, "late_start": 2, "interruption": 3, "requested": 3, "late_upload": 4,
+        "no_recording": 0, "early_stop": 1, "late_start": 2, "obscured_video": 2, "interruption": 3, "frozen_video": 3,
+        "muted_audio": 3, "requested": 3, "late_upload": 4,
         "no_arrival": 4, "not_closed": 4, "slow_dispatch": 4, "slow_arrival": 4,
         "unreadable": 5, "unattributed": 6, "unlinked": 7, "sample": 8,
     ]
@@ -102,14 +103,21 @@ extension Catalog {
             let scope = officers == nil ? "1 = 1" : "officer_id IN (\(databaseQuestionMarks(count: list.count)))"
             let scoped = { (args: [(any SQLBindable)?]) in SQLArguments(args + list.map { $0 as (any SQLBindable)? }) }
             if officers?.isEmpty == true { return 0 }
-            let kindPriority = "CASE kind WHEN 'no_recording' THEN 0 WHEN 'early_stop' THEN 1 WHEN 'late_start' THEN 2 WHEN 'interruption' THEN 3 ELSE 4 END"
+            // A call's reason is its most urgent finding (FindingKind's order); its priority that
+            // reason's (`Review.priorities`: the content kinds rank beside the coverage kinds).
+            let ranked = FindingKind.allCases
+            let kindRank = "CASE kind " + ranked.enumerated().map { "WHEN '\($0.element.rawValue)' THEN \($0.offset)" }.joined(separator: " ")
+                + " ELSE \(ranked.count - 1) END"
+            let reasonOfRank = "CASE MIN(\(kindRank)) " + ranked.enumerated().map { "WHEN \($0.offset) THEN '\($0.element.rawValue)'" }.joined(separator: " ")
+                + " ELSE 'late_upload' END"
+            let priorityOfRank = "CASE MIN(\(kindRank)) " + ranked.enumerated().map { "WHEN \($0.offset) THEN \(Review.priorities[$0.element.rawValue] ?? 4)" }.joined(separator: " ")
+                + " ELSE 4 END"
             // One item per call with findings.
             try db.execute(sql: """
                 INSERT INTO review_items (subject, reason, priority, incident_id, officer_id, occurred_at, created_at)
                 SELECT 'call:' || incident_id || '|' || officer_id,
-                    CASE MIN(\(kindPriority)) WHEN 0 THEN 'no_recording' WHEN 1 THEN 'early_stop' WHEN 2 THEN 'late_start'
-                        WHEN 3 THEN 'interruption' ELSE 'late_upload' END,
-                    MIN(\(kindPriority)), incident_id, officer_id, MIN(COALESCE(window_start, start)), ?
+                    \(reasonOfRank),
+                    \(priorityOfRank), incident_id, officer_id, MIN(COALESCE(window_start, start)), ?
                 FROM findings WHERE incident_id IS NOT NULL AND \(scope) GROUP BY incident_id, officer_id
                 ON CONFLICT(subject) DO UPDATE SET reason = excluded.reason, priority = excluded.priority
                     WHERE review_items.state != 'closed' AND review_items.reason != excluded.reason

@@ -81,11 +81,20 @@ public enum SignalAnalyzer {
         let format = context.pointer.pointee
         let declared = format.duration > 0 && format.duration != cffmpeg_nopts_value()
             ? Double(format.duration) / Double(cffmpeg_time_base()) : nil
-        let origin = format.start_time != cffmpeg_nopts_value() ? Double(format.start_time) / Double(cffmpeg_time_base()) : 0
+        var origin = format.start_time != cffmpeg_nopts_value() ? Double(format.start_time) / Double(cffmpeg_time_base()) : 0
         // A long clip gets time in proportion: key frames and audio decode at well over 20× real time.
         context.extendDeadline(by: max(options.minimumBudget, (declared ?? 0) / 20))
 
         let video = try VideoReducer(context: context, threads: options.threads)
+        // Times count from the first video frame (audio often starts a few tens of ms earlier,
+        // AAC's priming), as FFmpeg's own filters report them.
+        if let video {
+            let stream = context.stream(Int(video.stream)).pointee
+            if stream.start_time != cffmpeg_nopts_value(), stream.time_base.den > 0 {
+                let start = Double(stream.start_time) * Double(stream.time_base.num) / Double(stream.time_base.den)
+                if start.isFinite, abs(start - origin) < 60 { origin = start }
+            }
+        }
         let audio = try AudioMeter(context: context, window: options.audioWindow)
         guard video != nil || audio != nil else {
             throw MediaProbeError(.noVideoStream, path: path, message: "The file has neither a video nor an audio stream to analyse.")
