@@ -96,7 +96,8 @@ public enum ContentAnalysis {
         shouldStop: @Sendable () -> Bool = { false }
     ) async throws -> WorkSummary {
         var summary = WorkSummary()
-        while summary.analyzed + summary.failed < limit, !shouldStop() {
+        // `limit` counts clips finished (analysed, or given up after their attempts), not attempts.
+        while summary.analyzed + summary.gaveUp < limit, !shouldStop() {
             guard let claim = try await catalog.claimAnalysis(node: node) else { break }
             let result: FileResult
             do {
@@ -106,7 +107,6 @@ public enum ContentAnalysis {
                 _ = try await catalog.recordAnalysisFailure(
                     sha256: claim.sha256, message: "The vault could not be read: \(error)", node: node, maxAttempts: maxAttempts + claim.attempts)
                 summary.failed += 1
-                progress?(summary.analyzed + summary.failed)
                 break
             }
             if let error = result.error {
@@ -124,7 +124,7 @@ public enum ContentAnalysis {
                 summary.analyzed += 1
                 summary.stretches += result.stretches.count
             }
-            progress?(summary.analyzed + summary.failed)
+            progress?(summary.analyzed + summary.gaveUp)
         }
         return summary
     }

@@ -127,7 +127,11 @@ public enum SignalAnalyzer {
         if context.deadlinePassed {
             throw MediaProbeError(.timedOut, path: path, message: "Analysing the file took longer than its time budget and was stopped.")
         }
-        let duration = min(maxSeconds, declared.map { max($0, 0) } ?? lastTime)
+        // The container's duration, unless the media in the file ends well before it (a cut-off
+        // file, or a fragmented MP4's placeholder: one corpus file declares 3900 s for 8 s).
+        var duration = declared.map { max($0, 0) } ?? lastTime
+        if lastTime > 0, lastTime < duration - 1 { duration = lastTime }
+        duration = min(maxSeconds, duration)
         if let video, video.samples.isEmpty, audio == nil || audio?.decodedAny == false {
             throw MediaProbeError(.decodeFailed, path: path, message: "No picture and no sound could be decoded from the file.")
         }

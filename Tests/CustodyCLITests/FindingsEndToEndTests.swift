@@ -15,6 +15,10 @@ import Testing
         try Data("time_zone = \"Asia/Shanghai\"\n".utf8).write(to: data.appendingPathComponent("config.toml"))
         let ingest = try Run.program(custody, ["ingest", "--data", data.path, "--received-at", receivedAt, TestEnvironment.footage.path])
         #expect(ingest.status == 0, "\(ingest.stderr)")
+        // What the cameras saw (issue 14): analysed before the calls are imported and judged.
+        let analyse = try Run.program(custody, ["analyze", "--pending", "--data", data.path])
+        #expect(analyse.status == 0, "\(analyse.stderr)")
+        #expect(analyse.stderr.contains("16 clip(s) analysed, 5 stretch(es) found"), "\(analyse.stderr)")
         return data.path
     }
 
@@ -86,7 +90,10 @@ import Testing
         let queue = try await Catalog(path: data + "/custody.sqlite").queue(state: "open", limit: 50, offset: 0)
         let handling = queue.items.filter { $0.reason == "no_arrival" || $0.reason == "not_closed" }
         let calls = queue.items.filter { $0.incidentID != nil && $0.reason != "sample" && !handling.contains($0) }
-        #expect(calls.count == 6)
+        // Six calls with coverage findings, and three more for what their cameras saw (a covered
+        // lens on 0015, muted sound on 0020, a frozen picture on 0027).
+        #expect(calls.count == 9)
+        #expect(Set(calls.map(\.reason)).isSuperset(of: ["obscured_video", "muted_audio", "frozen_video"]))
         #expect(calls.first?.reason == "no_recording")
         #expect(Dictionary(grouping: handling, by: \.reason).mapValues(\.count) == ["no_arrival": 2, "not_closed": 5])
         #expect(Set(handling.filter { $0.reason == "no_arrival" }.compactMap(\.incidentID)) == ["110-20240214-0043", "110-20240214-0044"])

@@ -115,7 +115,7 @@ import Testing
         let result = try Run.program(TestEnvironment.custodyBinary, ["probe", "--json", clip.path])
         #expect(result.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        #expect(object["sha256"] as? String == "17934a0906881cf14bec320abe4e2b0baa1bec7d30643f438711bcffc6b9fb52")
+        #expect(object["sha256"] as? String == "dfd4bdbaab93bc3012ac2f61d27c838d2409b43c80bc39d344e7448deb762ddb")
         #expect(object["start_time"] as? String == "2024-02-14T00:49:00Z")
         #expect(object["time_source"] as? String == "container")
         #expect(object["device_id"] as? String == "J0012345")

@@ -54,14 +54,14 @@ import Testing
         defer { _ = daemon.stop() }
         usleep(500_000)
 
-        // A camera dock writing 40 KB in 2 KB pieces over ~2 s: pauses shorter than the settle time.
+        // A camera dock writing 1.1 MB in 64 KB pieces over ~2 s: pauses shorter than the settle time.
         let clip = try Data(contentsOf: TestEnvironment.footage.appendingPathComponent("J0012345_012345_20240214093135_0002.mp4"))
         let target = inbox.appendingPathComponent("J0012345_012345_20240214093135_0002.mp4")
         _ = FileManager.default.createFile(atPath: target.path, contents: nil)
         let handle = try FileHandle(forWritingTo: target)
         var offset = 0
         while offset < clip.count {
-            let end = min(offset + 2048, clip.count)
+            let end = min(offset + 65_536, clip.count)
             try handle.write(contentsOf: clip[offset..<end])
             offset = end
             usleep(100_000)

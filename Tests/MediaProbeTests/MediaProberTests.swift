@@ -18,14 +18,16 @@ import Testing
         #expect(info.formatName == "mov,mp4,m4a,3gp,3g2,mj2")
         #expect(info.duration == 1020)
         #expect(info.durationSource == .container)
-        #expect(info.streams.count == 1)
+        #expect(info.streams.count == 2)
         #expect(info.streams.first?.codecName == "h264")
+        #expect(info.streams.last?.codecName == "aac")
         #expect(info.streams.first?.width == 160)
         #expect(info.streams.first?.height == 120)
         #expect(info.tags["creation_time"] == "2024-02-14T00:49:00.000000Z")
         #expect(info.tags["location"] == "+32.0929+034.8620/")
-        // 1 fps for 1020 s: every frame is a packet.
-        #expect(info.packetCount == 1020)
+        // 1 fps for 1020 s: every frame is a packet; and the sound's, 8 kHz AAC in 1024-sample frames.
+        #expect(info.streams.first?.packets == 1020)
+        #expect(info.packetCount == 1020 + 7970)
     }
 
     @Test func theCutSampleIsTruncated() throws {
