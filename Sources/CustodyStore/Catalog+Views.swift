@@ -9,7 +9,7 @@ extension Catalog {
     public func incidentDetail(_ incidentID: String, handling policy: HandlingPolicy = HandlingPolicy(), asOf: Date = Date()) async throws -> JSONValue? {
         try await backend.read { db in
             let rows = try SQLRow.fetchAll(db, sql: """
-                SELECT d.*, c.coverage FROM dispatch_rows d LEFT JOIN coverage c ON c.row_id = d.id
+                SELECT d.*, c.coverage, c.usable FROM dispatch_rows d LEFT JOIN coverage c ON c.row_id = d.id
                 WHERE d.incident_id = ? ORDER BY d.officer_id
                 """, arguments: [incidentID])
             guard let first = rows.first else { return nil }
@@ -23,7 +23,25 @@ extension Catalog {
                     ("cleared_at", time(r, "cleared_at")),
                     ("judged", .bool(r["arrived_at"] as Double? != nil && r["cleared_at"] as Double? != nil)),
                     ("coverage", (r["coverage"] as Double?).map { .double(($0 * 100).rounded() / 100) } ?? .null),
+                    ("usable_coverage", (r["usable"] as Double?).map { .double(($0 * 100).rounded() / 100) } ?? .null),
                 ])
+            }
+            // What each linked clip's camera saw (issue 14): its stretches, in absolute time.
+            var stretchesOf: [String: [JSONValue]] = [:]
+            var analysisOf: [String: String] = [:]
+            for r in try SQLRow.fetchAll(db, sql: """
+                SELECT DISTINCT e.sha256, e.start_time, c.state, s.kind, s.start, s."end"
+                FROM dispatch_rows d JOIN links l ON l.row_id = d.id JOIN evidence e ON e.rowid = l.clip_id
+                    JOIN content_analysis c ON c.sha256 = e.sha256 LEFT JOIN content_stretches s ON s.sha256 = e.sha256
+                WHERE d.incident_id = ?
+                """, arguments: [incidentID]) {
+                let sha: String = r[0]
+                analysisOf[sha] = r[2]
+                guard let kind: String = r[3], let clipStart: Double = r[1], let a: Double = r[4], let b: Double = r[5] else { continue }
+                stretchesOf[sha, default: []].append(.object([
+                    ("kind", .string(kind)), ("start", .string(Timestamp.format(Date(timeIntervalSince1970: clipStart + a)))),
+                    ("end", .string(Timestamp.format(Date(timeIntervalSince1970: clipStart + b)))),
+                ]))
             }
             let clips = try SQLRow.fetchAll(db, sql: """
                 SELECT DISTINCT e.sha256, e.officer_id, e.start_time, e.end_time, e.duration, e.integrity, e.time_source
@@ -35,6 +53,8 @@ extension Catalog {
                     ("start", time(r, "start_time")), ("end", time(r, "end_time")),
                     ("duration", (r["duration"] as Double?).map { .double($0) } ?? .null), ("integrity", .string(r["integrity"])),
                     ("time_source", (r["time_source"] as String?).map { .string($0) } ?? .null),
+                    ("analysis", analysisOf[r["sha256"] as String].map { .string($0) } ?? .null),
+                    ("stretches", .array(stretchesOf[r["sha256"] as String] ?? [])),
                 ])
             }
             let findings = try Self.findingRows(db, where: "incident_id = ?", [incidentID])
@@ -70,6 +90,27 @@ extension Catalog {
                     db, where: "officer_id = ? AND kind != 'late_upload' AND incident_id IN (\(databaseQuestionMarks(count: incidents.count)))",
                     [officer] + incidents.map { $0 as (any SQLBindable)? })
             }
+            // The content analysis (issue 14): stretches in seconds from the clip's first frame,
+            // and the per-second profile the clip page charts.
+            var content: JSONValue = .null
+            if let c = try SQLRow.fetchOne(db, sql: "SELECT * FROM content_analysis WHERE sha256 = ?", arguments: [evidence.sha256]) {
+                let stretches = try SQLRow.fetchAll(
+                    db, sql: "SELECT kind, start, \"end\" FROM content_stretches WHERE sha256 = ? ORDER BY start, kind", arguments: [evidence.sha256]
+                ).map { s -> JSONValue in
+                    .object([("kind", .string(s[0])), ("start", .double(s[1])), ("end", .double(s[2]))])
+                }
+                let profile = ContentAnalysisResult.profile(from: c["profile"])
+                func list(_ v: [Double?]) -> JSONValue { .array(v.map { $0.map { .double($0) } ?? .null }) }
+                content = .object([
+                    ("state", .string(c["state"])), ("attempts", .int(c["attempts"])),
+                    ("duration", (c["duration"] as Double?).map { .double($0) } ?? .null),
+                    ("keyframe_interval", (c["keyframe_interval"] as Double?).map { .double(($0 * 1000).rounded() / 1000) } ?? .null),
+                    ("stretches", .array(stretches)), ("luma", list(profile.luma)), ("level", list(profile.level)),
+                    ("error", (c["error"] as String?).map { .string($0) } ?? .null),
+                    ("analyzed_at", (c["analyzed_at"] as Double?).map { .string(Timestamp.format(Date(timeIntervalSince1970: $0))) } ?? .null),
+                ])
+            }
+            findings = Array(Set(findings))
             return .object([
                 ("sha256", .string(evidence.sha256)), ("location", .string(evidence.location.rawValue)),
                 ("officer_id", evidence.officerID.map { .string($0) } ?? .null),
@@ -78,6 +119,7 @@ extension Catalog {
                 ("probe", evidence.probe.jsonValue), ("receipts", .array(receipts)),
                 ("incidents", .array(incidents.map { .string($0) })),
                 ("findings", .array(findings.sorted(by: Finding.printOrder).map(\.jsonValue))),
+                ("content", content),
             ])
         }
     }

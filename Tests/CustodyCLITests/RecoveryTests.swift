@@ -180,10 +180,10 @@ import Testing
         let data = dir.appendingPathComponent("data"), big = dir.appendingPathComponent("big.mp4")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let clip = try #require(try Fixtures.distinctClips(1, in: dir).first)
-        try Data(repeating: 7, count: 2_000_000).write(to: big)
+        try Data(repeating: 7, count: 6_000_000).write(to: big)
         let d = data.path
         let result = try Self.inNamespace("""
-            mount -t tmpfs -o size=1m tmpfs '\(d)' || exit 90
+            mount -t tmpfs -o size=4m tmpfs '\(d)' || exit 90
             "$C" ingest --data '\(d)' --json '\(big.path)'; echo "ingest=$?"
             "$C" ingest --data '\(d)' '\(clip.path)' >/dev/null; echo "small=$?"
             dd if=/dev/zero of='\(d)/filler' bs=4k 2>/dev/null

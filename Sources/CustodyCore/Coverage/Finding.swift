@@ -19,6 +19,12 @@ public enum FindingKind: String, Sendable, Equatable, Hashable, CaseIterable, Co
 
     public static func < (a: FindingKind, b: FindingKind) -> Bool { a.priority < b.priority }
 
+    /// The order of report columns: the kinds of SPEC §7 where they always were, then those of
+    /// issue 14 (a report's CSV keeps its earlier columns in place).
+    public static let reportOrder: [FindingKind] = [
+        .noRecording, .earlyStop, .lateStart, .interruption, .lateUpload, .obscuredVideo, .frozenVideo, .mutedAudio,
+    ]
+
     /// The kinds found in what a clip shows and sounds like, not in when it ran.
     public var isContent: Bool { ContentKind(finding: self) != nil }
 

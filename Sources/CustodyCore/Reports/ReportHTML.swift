@@ -77,7 +77,7 @@ extension PeriodReport {
         let f = total.current
         let c = Self.change(total)
         let t = ReportStrings(language)
-        let kinds = FindingKind.allCases.filter { (f.findings[$0] ?? 0) > 0 }
+        let kinds = FindingKind.reportOrder.filter { (f.findings[$0] ?? 0) > 0 }
         let previousName = period.kind == .daily ? t["previous_day"] : t["previous_week"]
         func percent(_ v: Double?) -> String { v.map { String(format: "%.1f%%", $0 * 100) } ?? "—" }
         /// `up`/`down` name the change in points; `same` when there is none; nil when not comparable.
@@ -243,7 +243,7 @@ extension PeriodReport {
         }
         var head = officerColumn ? "<th>\(t["officer"])</th><th>\(t["station"])</th>" : "<th>\(t["station"])</th>"
         head += "<th class=\"n\">\(t["calls_judged"])</th><th class=\"n\">\(t["with_footage"])</th><th class=\"n\">\(t["fully_covered"])</th>"
-        head += FindingKind.allCases.map { "<th class=\"n\">\(t["kind_" + $0.rawValue])</th>" }.joined()
+        head += FindingKind.reportOrder.map { "<th class=\"n\">\(t["kind_" + $0.rawValue])</th>" }.joined()
         head += "<th class=\"n\">\(t["reviews"])</th><th class=\"n\">\(t["verdict_violation"])</th>"
         head += "<th class=\"n\">\(t["change_footage"])</th><th class=\"n\">\(t["change_findings"])</th>"
         var rows: [String] = []
@@ -253,7 +253,7 @@ extension PeriodReport {
             var row = officerColumn ? "<td class=\"name\">\(HTMLText.escape(line.officer ?? ""))</td><td class=\"name\">\(station)</td>" : "<td class=\"name\">\(station)</td>"
             row += "<td class=\"n\">\(f.callsJudged)</td><td class=\"n\">\(f.withFootage) <span class=\"muted\">\(percent(f.withFootageShare))</span></td>"
             row += "<td class=\"n\">\(f.fullyCovered) <span class=\"muted\">\(percent(f.fullyCoveredShare))</span></td>"
-            row += FindingKind.allCases.map { "<td class=\"n\">\(f.findings[$0] ?? 0)</td>" }.joined()
+            row += FindingKind.reportOrder.map { "<td class=\"n\">\(f.findings[$0] ?? 0)</td>" }.joined()
             row += "<td class=\"n\">\(f.reviews)</td><td class=\"n\">\(f.verdicts["violation"] ?? 0)</td>"
             row += "<td class=\"n\">\(points(c.withFootageShare))</td><td class=\"n\">\(signed(c.findingsTotal))</td>"
             rows.append("<tr>\(row)</tr>")
@@ -265,7 +265,7 @@ extension PeriodReport {
 
     /// Findings by kind: this period's bar above the previous period's.
     func findingsChart(_ t: ReportStrings) -> String {
-        let kinds = FindingKind.allCases
+        let kinds = FindingKind.reportOrder
         let maxCount = max(1, kinds.map { max(total.current.findings[$0] ?? 0, total.previous.findings[$0] ?? 0) }.max() ?? 1)
         let rowHeight = 34, top = 22
         var svg = "<svg viewBox=\"0 0 520 \(top + kinds.count * rowHeight + 4)\" width=\"100%\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\">"
@@ -386,6 +386,9 @@ struct ReportStrings {
         "kind_late_start": ["延迟开启", "Late start"],
         "kind_interruption": ["中途中断", "Interruption"],
         "kind_late_upload": ["逾期上传", "Late upload"],
+        "kind_obscured_video": ["镜头遮挡", "Lens obscured"],
+        "kind_frozen_video": ["画面冻结", "Frozen picture"],
+        "kind_muted_audio": ["无声音", "Sound muted"],
         "verdict_compliant": ["合规", "Compliant"],
         "verdict_violation": ["违规", "Violation"],
         "verdict_justified": ["情有可原", "Justified"],

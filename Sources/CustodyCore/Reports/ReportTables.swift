@@ -50,7 +50,7 @@ extension PeriodReport {
         o.add("with_footage_share", f.withFootageShare, null: true)
         o.add("fully_covered", f.fullyCovered)
         o.add("fully_covered_share", f.fullyCoveredShare, null: true)
-        o.add("findings", .object(FindingKind.allCases.map { ($0.rawValue, .int(Int64(f.findings[$0] ?? 0))) }))
+        o.add("findings", .object(FindingKind.reportOrder.map { ($0.rawValue, .int(Int64(f.findings[$0] ?? 0))) }))
         o.add("findings_total", f.findingsTotal)
         o.add("reviews", f.reviews)
         o.add("verdicts", .object(ReportFigures.verdictOrder.map { ($0, .int(Int64(f.verdicts[$0] ?? 0))) }))
@@ -82,7 +82,7 @@ extension PeriodReport {
     public static let csvHeader = [
         "scope", "station", "officer_id", "calls_judged", "with_footage", "with_footage_share", "fully_covered",
         "fully_covered_share",
-    ] + FindingKind.allCases.map(\.rawValue) + ["findings_total", "reviews"] + ReportFigures.verdictOrder + [
+    ] + FindingKind.reportOrder.map(\.rawValue) + ["findings_total", "reviews"] + ReportFigures.verdictOrder + [
         "prev_calls_judged", "prev_with_footage_share", "prev_fully_covered_share", "prev_findings_total", "prev_reviews",
     ]
 
@@ -120,7 +120,7 @@ extension PeriodReport {
         func share(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "" }
         return [scope, neutralised(line.station), neutralised(line.officer ?? ""), String(f.callsJudged), String(f.withFootage), share(f.withFootageShare),
                 String(f.fullyCovered), share(f.fullyCoveredShare)]
-            + FindingKind.allCases.map { String(f.findings[$0] ?? 0) }
+            + FindingKind.reportOrder.map { String(f.findings[$0] ?? 0) }
             + [String(f.findingsTotal), String(f.reviews)]
             + ReportFigures.verdictOrder.map { String(f.verdicts[$0] ?? 0) }
             + [String(p.callsJudged), share(p.withFootageShare), share(p.fullyCoveredShare), String(p.findingsTotal), String(p.reviews)]

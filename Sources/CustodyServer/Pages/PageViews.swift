@@ -25,8 +25,16 @@ extension CustodyServer {
                 guard let s = time(c["start"]), let e = time(c["end"]) else { return nil }
                 return Timeline.Mark(start: s, end: e, label: "\(HTML.clock(s, zone: zone)) – \(HTML.clock(e, zone: zone))")
             }
+            let stretchMarks = mine.flatMap { c -> [(kind: String, mark: Timeline.Mark)] in
+                (c["stretches"]?.arrayValue ?? []).compactMap { st in
+                    guard let kind = st["kind"]?.stringValue, let s = time(st["start"]), let e = time(st["end"]) else { return nil }
+                    return (kind, Timeline.Mark(start: s, end: e, label: "\(l["stretch_" + kind]) \(HTML.clock(s, zone: zone)) – \(HTML.clock(e, zone: zone)) (\(HTML.span(e - s, l)))"))
+                }
+            }
             let gapMarks = theirFindings.compactMap { f -> Timeline.Mark? in
-                guard f["kind"]?.stringValue != "late_upload", let s = time(f["start"]), let e = time(f["end"]) else { return nil }
+                // Gaps are the coverage kinds: what the camera saw is drawn over the clips.
+                guard f["kind"]?.stringValue != "late_upload", !(FindingKind(rawValue: f["kind"]?.stringValue ?? "")?.isContent ?? false),
+                      let s = time(f["start"]), let e = time(f["end"]) else { return nil }
                 return Timeline.Mark(start: s, end: e, label: "\(l["reason_" + (f["kind"]?.stringValue ?? "")]) \(HTML.span(e - s, l))")
             }
             let rows: [[String: Any]] = theirFindings.map { f in
@@ -48,6 +56,12 @@ extension CustodyServer {
                         r["jump_at"] = "0"
                         r["jump_label"] = l["play_clip"]
                     }
+                } else if FindingKind(rawValue: kind)?.isContent == true, let sha = f["clip_sha256"]?.stringValue,
+                          let clip = mine.first(where: { $0["sha256"]?.stringValue == sha }), let cs = time(clip["start"]) {
+                    // What the camera saw: play the clip from the start of the stretch.
+                    r["jump_clip"] = sha
+                    r["jump_at"] = String(format: "%.0f", max(0, s - cs))
+                    r["jump_label"] = l["watch_stretch"]
                 } else if let before = mine.last(where: { (time($0["end"]) ?? 0) <= s + 2 && (time($0["end"]) ?? 0) >= s - 5 }),
                           let sha = before["sha256"]?.stringValue, let cs = time(before["start"]) {
                     // Jump to a few seconds before the gap, in the clip that ends where it begins.
@@ -72,9 +86,14 @@ extension CustodyServer {
             }
             var values: [String: Any] = [
                 "officer_id": officer, "judged": row["judged"]?.boolValue ?? false,
-                "svg": Timeline(window: window, clips: clipMarks, gaps: gapMarks, zone: zone).svg(), "findings": rows + handlingRows,
+                "svg": Timeline(
+                    window: window, clips: clipMarks, gaps: gapMarks, zone: zone, stretches: stretchMarks,
+                    legend: Dictionary(uniqueKeysWithValues: ContentKind.allCases.map { ($0.rawValue, l["stretch_" + $0.rawValue]) })
+                ).svg(),
+                "findings": rows + handlingRows,
             ]
             if let c = row["coverage"]?.doubleValue { values["coverage"] = String(format: "%.0f%%", c * 100) }
+            if let u = row["usable_coverage"]?.doubleValue { values["usable_coverage"] = String(format: "%.0f%%", u * 100) }
             return values
         }
         let dispatch: [[String: Any]] = rows.map { row in
@@ -149,6 +168,7 @@ extension CustodyServer {
             "incidents": (detail["incidents"]?.arrayValue ?? []).compactMap(\.stringValue).map { ["id": $0, "link": Link.incident($0)] }, "receipts": receipts,
             "review": review,
         ]
+        contentValues(detail["content"], evidence, p.language, into: &values)
         if Access.readHolds.contains(user.role) {
             let incidents = Set((detail["incidents"]?.arrayValue ?? []).compactMap(\.stringValue))
             let holds = try await db { c in try await c.holds(activeOnly: true) }
@@ -157,6 +177,43 @@ extension CustodyServer {
             values["has_holds"] = !holds.isEmpty
         }
         return render("clip", values, page: p, title: p.language["clip"])
+    }
+
+    /// The clip page's "what the camera saw" (issue 14): the analysis state, a chart of the
+    /// picture's brightness and the sound's level over the clip with its stretches shaded, and
+    /// the stretches with a button that plays each.
+    func contentValues(_ content: JSONValue?, _ evidence: EvidenceRecord, _ l: Language, into values: inout [String: Any]) {
+        guard let content, content != .null else { return }
+        switch content["state"]?.stringValue {
+        case "done": values["content_done"] = true
+        case "failed":
+            values["content_failed"] = true
+            values["content_error"] = content["error"]?.stringValue ?? ""
+            return
+        default:
+            values["content_pending"] = true
+            return
+        }
+        let zone = config.timeZone
+        let start = evidence.probe.startTime?.timeIntervalSince1970
+        let stretches = (content["stretches"]?.arrayValue ?? []).compactMap { s -> (kind: String, start: Double, end: Double)? in
+            guard let kind = s["kind"]?.stringValue, let a = s["start"]?.doubleValue, let b = s["end"]?.doubleValue else { return nil }
+            return (kind, a, b)
+        }
+        values["stretches"] = stretches.map { s -> [String: Any] in
+            let finding = FindingKind(ContentKind(rawValue: s.kind) ?? .muted)
+            return [
+                "kind": s.kind, "label": l["stretch_" + s.kind], "priority": Review.priorities[finding.rawValue] ?? 3,
+                "from": start.map { HTML.clock($0 + s.start, zone: zone) } ?? String(format: "%.0f s", s.start),
+                "to": start.map { HTML.clock($0 + s.end, zone: zone) } ?? String(format: "%.0f s", s.end),
+                "length": HTML.span(s.end - s.start, l), "at": String(format: "%.1f", s.start),
+            ]
+        }
+        func list(_ key: String) -> [Double?] { (content[key]?.arrayValue ?? []).map(\.doubleValue) }
+        values["content_chart"] = ProfileChart(
+            luma: list("luma"), level: list("level"), stretches: stretches, duration: content["duration"]?.doubleValue ?? 0,
+            lumaLabel: l["chart_luma"], levelLabel: l["chart_level"], legend: Dictionary(uniqueKeysWithValues: ContentKind.allCases.map { ($0.rawValue, l["stretch_" + $0.rawValue]) })
+        ).svg()
     }
 
     /// The review box: claim, the verdict form for the holder (with its lease, renewable), the

@@ -136,7 +136,7 @@ extension CustodyServer {
              "category": r.category ?? "—", "priority": r.priority ?? "—", "station": r.station ?? "—",
              "officers": r.officers.joined(separator: ", "), "clips": r.clips, "findings": r.findings, "open_items": r.openItems]
         }
-        let kinds = ["no_recording", "early_stop", "late_start", "interruption", "late_upload"]
+        let kinds = FindingKind.allCases.map(\.rawValue)
         var values: [String: Any] = [
             "rows": rows, "empty": rows.isEmpty, "total": result.total,
             "f": ["incident": filter.incident ?? "", "officer": filter.officer ?? "", "from": Self.nonEmpty(q["from"]) ?? "", "to": Self.nonEmpty(q["to"]) ?? ""],

@@ -91,7 +91,7 @@ enum Templates {
         </tbody></table></div>
         {{#has_holds}}<h2>{{t.holds}}</h2><ul id="holds">{{#holds}}<li><span class="badge p5">{{kind}}</span> {{what}} · {{reason}} · {{placed_by}} {{placed_at}}</li>{{/holds}}</ul>{{/has_holds}}
         </div>
-        {{#officers}}<div class="card"><h2>{{t.officer}} {{officer_id}} {{#judged}}<span class="muted">· {{t.coverage}} {{coverage}}</span>{{/judged}}{{^judged}}<span class="muted">· {{t.not_judged}}</span>{{/judged}}</h2>
+        {{#officers}}<div class="card"><h2>{{t.officer}} {{officer_id}} {{#judged}}<span class="muted">· {{t.coverage}} {{coverage}}{{#usable_coverage}} · <span class="usable" title="{{t.usable_coverage_hint}}">{{t.usable_coverage}} {{usable_coverage}}</span>{{/usable_coverage}}</span>{{/judged}}{{^judged}}<span class="muted">· {{t.not_judged}}</span>{{/judged}}</h2>
         <div class="legend"><span><i style="background:#d5dbe3"></i>{{t.required_window}}</span><span><i style="background:#27ae60"></i>{{t.recorded}}</span><span><i style="background:#e74c3c"></i>{{t.gap}}</span></div>
         <div class="scroll">{{{svg}}}</div>
         <div class="scroll"><table><thead><tr><th>{{t.findings}}</th><th>{{t.started}}</th><th>{{t.ended}}</th><th>{{t.duration}}</th><th class="noprint"></th></tr></thead><tbody>
@@ -177,13 +177,22 @@ enum Templates {
 
     static let clip = """
         <h1>{{t.clip}} <span class="mono">{{sha_short}}…</span></h1>
-        <div class="grid"><div class="card"><video controls preload="metadata" src="/api/clips/{{sha}}/media"></video></div>
+        <div class="grid"><div class="card"><video id="clip-player" controls preload="metadata" src="/api/clips/{{sha}}/media"></video></div>
         <div class="card"><dl class="facts">
         <dt>{{t.officer}}</dt><dd>{{officer}}</dd><dt>{{t.started}}</dt><dd>{{start}}{{#estimate}} <span class="estimate" title="{{t.estimate_hint}}">({{t.estimate}})</span>{{/estimate}}</dd><dt>{{t.duration}}</dt><dd>{{length}}</dd>
         <dt>{{t.integrity}}</dt><dd>{{integrity}}</dd><dt>SHA-256</dt><dd class="mono" style="word-break:break-all">{{sha}}</dd>
         <dt>{{t.linked_incidents}}</dt><dd>{{#incidents}}<a href="{{link}}">{{id}}</a> {{/incidents}}{{^incidents}}—{{/incidents}}</dd></dl>
         {{#can_custody}}<p><a id="custody-link" href="/clips/{{sha}}/custody">{{t.chain_of_custody}}</a></p>{{/can_custody}}
         {{#has_holds}}<h2>{{t.holds}}</h2><ul id="holds">{{#holds}}<li><span class="badge p5">{{kind}}</span> {{what}} · {{reason}} · {{placed_by}} {{placed_at}}</li>{{/holds}}</ul>{{/has_holds}}</div></div>
+        <div class="card" id="content"><h2>{{t.what_camera_saw}}</h2>
+        {{#content_pending}}<p class="muted" id="analysis-state">{{t.analysis_pending}}</p>{{/content_pending}}
+        {{#content_failed}}<p class="warn" id="analysis-state">{{t.analysis_failed}} {{content_error}}</p>{{/content_failed}}
+        {{#content_done}}<div id="profile-chart">{{{content_chart}}}</div>
+        {{#stretches.0}}<table id="stretches"><thead><tr><th>{{t.stretch}}</th><th>{{t.from}}</th><th>{{t.to}}</th><th>{{t.duration}}</th><th></th></tr></thead><tbody>
+        {{#stretches}}<tr class="stretch-{{kind}}"><td><span class="badge p{{priority}}">{{label}}</span></td><td>{{from}}</td><td>{{to}}</td><td>{{length}}</td>
+        <td class="noprint"><button class="ghost" onclick="var v=document.getElementById('clip-player');v.currentTime={{at}};v.play()">{{t.watch_stretch}}</button></td></tr>{{/stretches}}</tbody></table>{{/stretches.0}}
+        {{^stretches.0}}<p class="muted" id="no-stretches">{{t.no_stretches}}</p>{{/stretches.0}}
+        <p class="muted">{{t.analysis_basis}}</p>{{/content_done}}</div>
         <div class="card"><h2>{{t.receipts}}</h2><table><thead><tr><th>{{t.received}}</th><th>{{t.original_name}}</th><th></th></tr></thead><tbody>
         {{#receipts}}<tr><td>{{received}}</td><td class="mono" style="word-break:break-all">{{name}}</td><td class="muted">{{method}}</td></tr>{{/receipts}}</tbody></table></div>
         <div class="card"><h2>{{t.review}}</h2>{{{review}}}</div>

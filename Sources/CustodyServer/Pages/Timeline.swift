@@ -9,7 +9,14 @@ struct Timeline {
     var clips: [Mark]
     var gaps: [Mark]
     var zone: TimeZone
+    /// Obscured, frozen and muted stretches of the clips (issue 14), drawn hatched over them.
+    var stretches: [(kind: String, mark: Mark)] = []
+    /// The legend's words for each stretch kind.
+    var legend: [String: String] = [:]
     var width = 1100.0
+
+    /// Colour of each stretch kind's hatching.
+    static let hatch: [(kind: String, colour: String)] = [("obscured", "#2c3e50"), ("frozen", "#2471a3"), ("muted", "#d35400")]
 
     func svg() -> String {
         var points = clips.flatMap { [$0.start, $0.end] } + gaps.flatMap { [$0.start, $0.end] }
@@ -26,7 +33,17 @@ struct Timeline {
             return "<rect x=\"\(f(x(a)))\" y=\"\(f(y))\" width=\"\(f(w))\" height=\"\(f(h))\" fill=\"\(fill)\" \(extra)><title>\(HTML.escape(title))</title></rect>"
         }
         var parts: [String] = []
-        parts.append("<svg viewBox=\"0 0 \(Int(width)) 84\" width=\"100%\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\" style=\"font:11px sans-serif\">")
+        let kinds = Self.hatch.filter { h in stretches.contains { $0.kind == h.kind } }
+        let height = kinds.isEmpty ? 84 : 102
+        parts.append("<svg viewBox=\"0 0 \(Int(width)) \(height)\" width=\"100%\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\" style=\"font:11px sans-serif\">")
+        if !kinds.isEmpty {
+            parts.append("<defs>")
+            for h in kinds {
+                parts.append("<pattern id=\"hatch-\(h.kind)\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+                    + "<rect width=\"6\" height=\"6\" fill=\"#fff\" opacity=\"0.55\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"\(h.colour)\" stroke-width=\"3\"/></pattern>")
+            }
+            parts.append("</defs>")
+        }
         if let window {
             parts.append(rect(window.0, window.1, y: 8, h: 22, fill: "#d5dbe3", title: "\(HTML.clock(window.0, zone: zone)) – \(HTML.clock(window.1, zone: zone))"))
         }
@@ -35,6 +52,19 @@ struct Timeline {
         }
         for clip in clips {
             parts.append(rect(clip.start, clip.end, y: 36, h: 16, fill: "#27ae60", title: clip.label, extra: "rx=\"2\""))
+        }
+        // Muted sound in the lower half of the bar, a spoilt picture over all of it.
+        for (kind, mark) in stretches {
+            let muted = kind == "muted"
+            parts.append(rect(mark.start, mark.end, y: muted ? 44 : 36, h: muted ? 8 : 16, fill: "url(#hatch-\(kind))", title: mark.label,
+                              extra: "class=\"stretch stretch-\(kind)\" stroke=\"\(Self.hatch.first { $0.kind == kind }?.colour ?? "#000")\" stroke-width=\"0.8\""))
+        }
+        var lx = left
+        for h in kinds {
+            let label = HTML.escape(legend[h.kind] ?? h.kind)
+            parts.append("<rect x=\"\(f(lx))\" y=\"88\" width=\"18\" height=\"10\" fill=\"url(#hatch-\(h.kind))\" stroke=\"\(h.colour)\" stroke-width=\"0.8\"/>")
+            parts.append("<text x=\"\(f(lx + 23))\" y=\"97\" fill=\"#36404c\" class=\"legend\">\(label)</text>")
+            lx += 30 + Double(label.count) * 11
         }
         // Ticks at a round step giving 6–12 labels.
         let steps: [Double] = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 43_200, 86_400]
