@@ -30,8 +30,9 @@ struct ServerFixture {
     /// `adjust` changes the data folder's settings (e.g. upload limits) before the server starts;
     /// `tune` the server's.
     /// `vault`: where the originals go (default the data folder's vault/).
+    /// `analyse`: run the content analysis (issue 14) of every clip before linking.
     init(adjust: (inout CustodyConfiguration) -> Void = { _ in }, tune: (inout ServerSettings) -> Void = { _ in },
-         vault: (any Vault)? = nil) async throws {
+         vault: (any Vault)? = nil, analyse: Bool = false) async throws {
         root = try TestEnvironment.temporaryFolder("server")
         folder = try DataFolder(path: root.appendingPathComponent("data").path)
         catalog = try Catalog(path: folder.catalogPath)
@@ -45,6 +46,10 @@ struct ServerFixture {
         let received = Timestamp.parse("2024-02-14T12:00:00Z", zone: config.timeZone)
         for file in SourceWalker.expand([RawPath(TestEnvironment.footage.path)]).files {
             _ = await ingestor.ingest(IngestRequest(source: file, receivedAt: received))
+        }
+        if analyse {
+            _ = try await ContentAnalysis.work(
+                catalog: catalog, vault: vault ?? LocalVault(root: folder.root), policy: config.policy.content, node: "test", scratch: folder.staging)
         }
         _ = await DispatchImport.run(path: TestEnvironment.samples.appendingPathComponent("dispatch.csv").path, catalog: catalog, zone: config.timeZone)
         try await catalog.relink(officers: nil, policy: config.policy, actor: "test")

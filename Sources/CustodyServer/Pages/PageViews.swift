@@ -200,6 +200,7 @@ extension CustodyServer {
             guard let kind = s["kind"]?.stringValue, let a = s["start"]?.doubleValue, let b = s["end"]?.doubleValue else { return nil }
             return (kind, a, b)
         }
+        values["has_stretches"] = !stretches.isEmpty
         values["stretches"] = stretches.map { s -> [String: Any] in
             let finding = FindingKind(ContentKind(rawValue: s.kind) ?? .muted)
             return [

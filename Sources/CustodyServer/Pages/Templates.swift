@@ -188,10 +188,10 @@ enum Templates {
         {{#content_pending}}<p class="muted" id="analysis-state">{{t.analysis_pending}}</p>{{/content_pending}}
         {{#content_failed}}<p class="warn" id="analysis-state">{{t.analysis_failed}} {{content_error}}</p>{{/content_failed}}
         {{#content_done}}<div id="profile-chart">{{{content_chart}}}</div>
-        {{#stretches.0}}<table id="stretches"><thead><tr><th>{{t.stretch}}</th><th>{{t.from}}</th><th>{{t.to}}</th><th>{{t.duration}}</th><th></th></tr></thead><tbody>
+        {{#has_stretches}}<table id="stretches"><thead><tr><th>{{t.stretch}}</th><th>{{t.from}}</th><th>{{t.to}}</th><th>{{t.duration}}</th><th></th></tr></thead><tbody>
         {{#stretches}}<tr class="stretch-{{kind}}"><td><span class="badge p{{priority}}">{{label}}</span></td><td>{{from}}</td><td>{{to}}</td><td>{{length}}</td>
-        <td class="noprint"><button class="ghost" onclick="var v=document.getElementById('clip-player');v.currentTime={{at}};v.play()">{{t.watch_stretch}}</button></td></tr>{{/stretches}}</tbody></table>{{/stretches.0}}
-        {{^stretches.0}}<p class="muted" id="no-stretches">{{t.no_stretches}}</p>{{/stretches.0}}
+        <td class="noprint"><button class="ghost" onclick="var v=document.getElementById('clip-player');v.currentTime={{at}};v.play()">{{t.watch_stretch}}</button></td></tr>{{/stretches}}</tbody></table>{{/has_stretches}}
+        {{^has_stretches}}<p class="muted" id="no-stretches">{{t.no_stretches}}</p>{{/has_stretches}}
         <p class="muted">{{t.analysis_basis}}</p>{{/content_done}}</div>
         <div class="card"><h2>{{t.receipts}}</h2><table><thead><tr><th>{{t.received}}</th><th>{{t.original_name}}</th><th></th></tr></thead><tbody>
         {{#receipts}}<tr><td>{{received}}</td><td class="mono" style="word-break:break-all">{{name}}</td><td class="muted">{{method}}</td></tr>{{/receipts}}</tbody></table></div>
