@@ -201,6 +201,7 @@ struct NightlyAudit {
     private func summaryDetail(_ o: Outcome) -> JSONValue {
         var d = JSONObjectBuilder()
         d.add("officers_relinked", o.officers)
+        d.add("clips_analysed", o.analysed)
         d.add("fixity_checked", o.fixityChecked)
         d.add("integrity_problems", o.integrityProblems.count)
         d.add("retention_due", o.due.count)
@@ -217,6 +218,7 @@ struct NightlyAudit {
         r.add("ran_at", Timestamp.format(now))
         r.add("actor", actor)
         r.add("officers_relinked", o.officers)
+        r.add("clips_analysed", o.analysed)
         r.add("queue_items_changed", o.queueChanges)
         r.add("fixity", .object([
             ("checked", .int(Int64(o.fixityChecked))),

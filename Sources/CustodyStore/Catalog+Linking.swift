@@ -429,7 +429,9 @@ extension Catalog {
                 rows: outcome.links.map { [$0.clipID, rowIDs[$0.row]] })
         }
         var findingsPerRow: [String: Int] = [:]  // "incident|officer" → coverage findings
-        for f in outcome.findings where f.kind != .lateUpload {
+        // Coverage findings only: "fully covered" is about when the camera ran; what it saw
+        // (issue 14) has findings and usable coverage of its own.
+        for f in outcome.findings where f.kind != .lateUpload && !f.kind.isContent {
             findingsPerRow["\(f.incidentID ?? "")|\(f.officerID)", default: 0] += 1
         }
         let coverage: [SQLArguments] = outcome.coverage.sorted(by: { $0.key < $1.key }).map { row, value in

@@ -1,4 +1,4 @@
-// libFuzzer entry point for Custody's probe and thumbnailer: compiled together with the
+// libFuzzer entry point for Custody's probe, thumbnailer and content analysis: compiled together with the
 // MediaProbe sources by tools/fuzz/run (swiftc -sanitize=fuzzer,address). Each input is written
 // to a file, because the probe, like the ingest pipeline, opens files by path.
 internal import CFFmpeg
@@ -29,6 +29,16 @@ public func custodyFuzzProbe(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32
     if info.integrity != .unreadable {
         // What the review UI does with an uploaded file: a still of its first key frame.
         _ = try? Thumbnailer.thumbnail(path: inputPath, maxWidth: 160, timeLimit: 5)
+        // What the analysis queue does with every stored clip (issue 14): key frames and sound
+        // decoded, then the stretches.
+        var signal = SignalOptions()
+        signal.timeLimit = 5
+        signal.minimumBudget = 5
+        signal.threads = 1
+        if let profile = try? SignalAnalyzer.analyze(path: inputPath, options: signal) {
+            _ = profile.stretches(SignalThresholds())
+            _ = profile.perSecond()
+        }
     }
     return 0
 }

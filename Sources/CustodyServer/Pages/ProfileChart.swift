@@ -54,24 +54,31 @@ struct ProfileChart {
             parts.append("<text x=\"\(f(x(t)))\" y=\"\(f(bottom + 17))\" text-anchor=\"middle\" fill=\"#5b6776\">\(label)</text>")
             t += step
         }
-        parts.append("<text x=\"4\" y=\"\(f(top + 10))\" fill=\"#27ae60\">255</text><text x=\"4\" y=\"\(f(bottom))\" fill=\"#27ae60\">0</text>")
+        parts.append("<text x=\"4\" y=\"\(f(top + 10))\" fill=\"#27ae60\">255</text><text x=\"4\" y=\"\(f(bottom - 2))\" fill=\"#27ae60\">0</text>")
+        parts.append("<text x=\"\(f(right - 4))\" y=\"\(f(top + 10))\" text-anchor=\"end\" fill=\"#8e44ad\">0 dB</text>")
+        parts.append("<text x=\"\(f(right - 4))\" y=\"\(f(bottom - 2))\" text-anchor=\"end\" fill=\"#8e44ad\">−90 dB</text>")
         // Legend: the two lines, then the kinds present.
         var lx = left
         let ly = height - 6
         for (label, colour) in [(lumaLabel, "#27ae60"), (levelLabel, "#8e44ad")] {
             parts.append("<line x1=\"\(f(lx))\" x2=\"\(f(lx + 18))\" y1=\"\(f(ly - 4))\" y2=\"\(f(ly - 4))\" stroke=\"\(colour)\" stroke-width=\"2\"/>")
             parts.append("<text x=\"\(f(lx + 23))\" y=\"\(f(ly))\" fill=\"#36404c\">\(HTML.escape(label))</text>")
-            lx += 34 + Double(label.count) * 7
+            lx += 34 + Self.textWidth(label)
         }
         for h in Timeline.hatch where stretches.contains(where: { $0.kind == h.kind }) {
             let label = legend[h.kind] ?? h.kind
             parts.append("<rect x=\"\(f(lx))\" y=\"\(f(ly - 9))\" width=\"18\" height=\"10\" fill=\"url(#chart-hatch-\(h.kind))\" stroke=\"\(h.colour)\" stroke-width=\"0.8\"/>")
             parts.append("<text x=\"\(f(lx + 23))\" y=\"\(f(ly))\" fill=\"#36404c\">\(HTML.escape(label))</text>")
-            lx += 34 + Double(label.count) * 11
+            lx += 34 + Self.textWidth(label)
         }
         parts.append("</svg>")
         return parts.joined()
     }
 
     private func f(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    /// Rough width of an 11 px label: CJK characters are square, Latin ones about half as wide.
+    static func textWidth(_ text: String) -> Double {
+        text.unicodeScalars.reduce(0) { $0 + ($1.value >= 0x2E80 ? 11.5 : 6.5) }
+    }
 }

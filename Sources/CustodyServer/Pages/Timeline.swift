@@ -64,7 +64,7 @@ struct Timeline {
             let label = HTML.escape(legend[h.kind] ?? h.kind)
             parts.append("<rect x=\"\(f(lx))\" y=\"88\" width=\"18\" height=\"10\" fill=\"url(#hatch-\(h.kind))\" stroke=\"\(h.colour)\" stroke-width=\"0.8\"/>")
             parts.append("<text x=\"\(f(lx + 23))\" y=\"97\" fill=\"#36404c\" class=\"legend\">\(label)</text>")
-            lx += 30 + Double(label.count) * 11
+            lx += 34 + ProfileChart.textWidth(legend[h.kind] ?? h.kind)
         }
         // Ticks at a round step giving 6–12 labels.
         let steps: [Double] = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 43_200, 86_400]
