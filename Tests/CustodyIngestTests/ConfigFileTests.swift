@@ -31,6 +31,37 @@ import Testing
         #expect(config.audit.weeklyReportWeekday == 1)
     }
 
+    @Test func contentSettingsAreReadAndTheTemplateGivesTheDefaults() throws {
+        let config = try ConfigFile.parse("""
+            [content]
+            obscured_seconds = 20
+            frozen_seconds = 15.5
+            muted_seconds = 5
+            muted_level_db = -50
+            prebuffer_grace_seconds = 0
+            """)
+        #expect(config.policy.content.obscuredSeconds == 20 && config.policy.content.frozenSeconds == 15.5)
+        #expect(config.policy.content.mutedSeconds == 5 && config.policy.content.mutedLevelDB == -50)
+        #expect(config.policy.content.prebufferGraceSeconds == 0)
+        #expect(try ConfigFile.parse(ConfigFile.template).policy.content == ContentPolicy())
+        #expect(ConfigFile.template.contains("[content]") && ConfigFile.template.contains("prebuffer_grace_seconds = 30"))
+    }
+
+    @Test(arguments: [
+        ("[content]\nobscured_seconds = -1", "content.obscured_seconds must be a number of seconds ≥ 0"),
+        ("[content]\nmuted_level_db = 6", "content.muted_level_db must be between -120 and 0"),
+        ("[content]\nfrozen_seconds = \"ten\"", "content.frozen_seconds must be a number"),
+        ("[content]\nmuted_db = -60", "content.muted_db is not a setting"),
+    ])
+    func aWrongContentValueIsNamed(text: String, message: String) {
+        do {
+            _ = try ConfigFile.parse(text)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.description.contains(message), "\(error.description)")
+        }
+    }
+
     @Test(arguments: [
         ("[retention]\ndefault_days = 0", "retention.default_days must be a whole number ≥ 1"),
         ("[retention]\ndefault_days = \"six months\"", "retention.default_days must be a whole number ≥ 1"),
