@@ -135,23 +135,9 @@ public enum SignalAnalyzer {
         if let video, video.samples.isEmpty, audio == nil || audio?.decodedAny == false {
             throw MediaProbeError(.decodeFailed, path: path, message: "No picture and no sound could be decoded from the file.")
         }
-        let samples = (video?.samples ?? []).sorted { $0.time < $1.time }
         return SignalProfile(
-            duration: duration, hasVideo: video != nil, hasAudio: audio != nil, video: Self.withChanges(samples, grids: video?.gridsByTime ?? [:]),
+            duration: duration, hasVideo: video != nil, hasAudio: audio != nil, video: video?.samples ?? [],
             audioWindow: options.audioWindow, audioLevels: audio?.levels(duration: duration) ?? [])
-    }
-
-    /// Fills each sample's change from the one before it (in time order: frame threads may
-    /// hand frames back out of order only in pathological files, but order is not assumed).
-    static func withChanges(_ samples: [SignalProfile.VideoSample], grids: [Double: [Double]]) -> [SignalProfile.VideoSample] {
-        var result = samples
-        for i in result.indices.dropFirst() {
-            guard let a = grids[result[i - 1].time], let b = grids[result[i].time], a.count == b.count, !a.isEmpty else { continue }
-            var sum = 0.0
-            for k in a.indices { sum += abs(a[k] - b[k]) }
-            result[i].change = sum / Double(a.count)
-        }
-        return result
     }
 }
 
@@ -161,7 +147,10 @@ final class VideoReducer {
     private let decoder: CodecContext
     private let path: String
     private(set) var samples: [SignalProfile.VideoSample] = []
-    private(set) var gridsByTime: [Double: [Double]] = [:]
+    /// The grid of the key frame before: its change is judged against it. Key frames come out
+    /// of the decoder in presentation order (they reference nothing), so one grid is kept, not
+    /// one per frame (a ten-hour clip has 36,000 key frames).
+    private var previous: (time: Double, grid: [Double])?
     private var grey: Frame?
     private var sws: OpaquePointer?
     private var swsKey: (Int32, Int32, Int32) = (0, 0, -1)
@@ -199,14 +188,22 @@ final class VideoReducer {
             let tb = decoder.pointer.pointee.pkt_timebase
             guard pts != cffmpeg_nopts_value(), tb.den > 0 else { continue }
             let time = Double(pts) * Double(tb.num) / Double(tb.den) - origin
-            guard time.isFinite, time > -1, time < SignalAnalyzer.maxSeconds, gridsByTime[time] == nil else { continue }
+            guard time.isFinite, time > -1, time < SignalAnalyzer.maxSeconds else { continue }
+            // A repeated or out-of-order timestamp (a damaged file) is not a new picture.
+            if let previous, max(0, time) <= previous.time { continue }
             guard let grid = reduce(frame.pointer) else { continue }
             let n = Double(grid.count)
             let mean = grid.reduce(0, +) / n
             let variance = grid.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
             let dark = Double(grid.filter { $0 < SignalThresholds.darkLevel }.count) / n
-            samples.append(.init(time: max(0, time), mean: mean, spread: variance.squareRoot(), darkShare: dark, change: nil))
-            gridsByTime[max(0, time)] = grid
+            var change: Double? = nil
+            if let previous, previous.grid.count == grid.count {
+                var sum = 0.0
+                for k in grid.indices { sum += abs(grid[k] - previous.grid[k]) }
+                change = sum / n
+            }
+            samples.append(.init(time: max(0, time), mean: mean, spread: variance.squareRoot(), darkShare: dark, change: change))
+            previous = (max(0, time), grid)
         }
     }
 
@@ -344,8 +341,7 @@ final class AudioMeter {
         decodedAny = true
         let planar = av_sample_fmt_is_planar(format) != 0
         let packed = av_get_packed_sample_fmt(format)
-        // Windows this frame touches, and the sample where each begins.
-        let perWindow = rate * window
+        // The windows this frame touches: each run of samples up to the next window boundary.
         var i = 0
         while i < samples {
             let t = start + Double(i) / rate
@@ -366,7 +362,6 @@ final class AudioMeter {
                 energy[w] += sum
                 counts[w] += (end - i) * channels
             }
-            _ = perWindow
             i = end
         }
     }
