@@ -135,9 +135,10 @@ import Testing
             _ = try await fx.catalog.release(Int64(id), by: "rita", asSupervisor: false)
             #expect(try await first()["id"] as? Int == id)
             // A lapsed lease reopens the item in the list too.
-            _ = try await fx.catalog.claim(Int64(id), by: "remy", lease: 0.5)
+            // (A lease long enough that a loaded machine reads the list before it lapses.)
+            _ = try await fx.catalog.claim(Int64(id), by: "remy", lease: 2)
             #expect(try await first()["id"] as? Int != id)
-            try await Task.sleep(nanoseconds: 700_000_000)
+            try await Task.sleep(nanoseconds: 2_300_000_000)
             #expect(try await first()["id"] as? Int == id)
         }
     }

@@ -483,6 +483,10 @@ import Testing
         try await Self.withScratch { backend, url, password in
             let catalog = Catalog(backend: backend)
             let other = try await PostgresBackend(url: url, password: password, connections: 2)
+            // Connections opened first: on a loaded machine opening one took over 5 s, which is
+            // not what this measures.
+            try await catalog.audit(actor: "r", action: "viewed", subject: "incident:0")
+            try await other.write { _ in }
             let holding = Mutex(false), letGo = DispatchSemaphore(value: 0)
             let writer = Task {
                 try await other.write { _ in
