@@ -131,6 +131,10 @@ import Testing
         // Importing the English file over it changes nothing: the same calls, the same instants.
         let again = try Run.program(Self.custody, ["dispatch", "import", "--data", data, TestEnvironment.samples.appendingPathComponent("dispatch.csv").path])
         #expect(again.stdout.contains("0 new, 0 updated, 21 unchanged"))
+        // The JSON record has the same figures, "unchanged" among them (issue 16).
+        let json = try Run.program(Self.custody, ["dispatch", "import", "--data", data, "--json", TestEnvironment.samples.appendingPathComponent("dispatch.csv").path])
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(json.stdoutLines[0].utf8)) as? [String: Any])
+        #expect(record["imported"] as? Int == 21 && record["new"] as? Int == 0 && record["updated"] as? Int == 0 && record["unchanged"] as? Int == 21)
     }
 
     @Test func linksMatchTheOracleAndRelinkingTwiceChangesNothing() async throws {
@@ -204,6 +208,9 @@ import Testing
         ("cleared before arrived", "incident_id,officer_id,arrived_at,cleared_at\n1,A,2024-02-14 10:00:00,2024-02-14 09:00:00\n2,B,2024-02-14 10:00:00,2024-02-14 11:00:00\n", 3, "line 2: cleared_at is before arrived_at", 1),
         ("duplicate header", "incident_id,officer_id,officer_id\n1,A,B\n", 1, "names 'officer_id' twice", 0),
         ("empty file", "", 1, "has no header row", 0),
+        // Issue 16: every row rejected is "nothing imported" (SPEC §1: exit 1), not "some rejected".
+        ("every row rejected", "incident_id,officer_id,arrived_at\n1,A,yesterday\n2,,2024-02-14 10:00:00\n", 1, "nothing imported: every row was rejected", 0),
+        ("header only", "incident_id,officer_id,arrived_at\n", 0, "0 rows read", 0),
     ])
     func malformedCSVGetsAClearMessageAndValidRowsAreKept(name: String, text: String, status: Int32, message: String, kept: Int) async throws {
         let dir = try TestEnvironment.temporaryFolder("csv")

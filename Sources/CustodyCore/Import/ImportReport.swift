@@ -18,6 +18,12 @@ public struct ImportReport: Sendable {
 
     public var rejected: Int { rejections.count }
 
+    /// Rows that matched what was already stored.
+    public var unchanged: Int { imported - new - updated }
+
+    /// Nothing imported: the file could not be read, or it had rows and every one was rejected.
+    public var importedNothing: Bool { fileError != nil || (rowsRead > 0 && imported == 0) }
+
     /// Reasons with the lines that failed for them, most frequent first.
     public var groupedRejections: [(reason: String, lines: [Int])] {
         var groups: [String: [Int]] = [:]
@@ -32,7 +38,8 @@ public struct ImportReport: Sendable {
     public var human: String {
         if let fileError { return "\(file): nothing imported: \(fileError)" }
         let read = encoding.map { $0 == "UTF-8" ? "" : " (\($0))" } ?? ""
-        var text = "\(file): \(rowsRead) rows read\(read), \(imported) imported (\(new) new, \(updated) updated, \(imported - new - updated) unchanged), \(rejected) rejected"
+        var text = "\(file): \(rowsRead) rows read\(read), \(imported) imported (\(new) new, \(updated) updated, \(unchanged) unchanged), \(rejected) rejected"
+        if importedNothing { text += " — nothing imported: every row was rejected" }
         for (name, value) in extra { text += "\n  \(name): \(value)" }
         if !rejections.isEmpty {
             text += "\n  rejected rows, by reason:"
@@ -57,6 +64,7 @@ extension ImportReport: JSONLineConvertible {
         o.add("imported", imported)
         o.add("new", new)
         o.add("updated", updated)
+        o.add("unchanged", unchanged)
         o.add("rejected", rejected)
         o.add("rejected_by_reason", .object(groupedRejections.map { ($0.reason, .array($0.lines.map { .int(Int64($0)) })) }))
         o.add("rejections", .array(rejections.map {
@@ -67,9 +75,10 @@ extension ImportReport: JSONLineConvertible {
         return o.value
     }
 
-    /// SPEC §1: 0 all rows valid; 3 some rows rejected; 1 nothing imported.
+    /// SPEC §1: 0 all rows valid; 3 some rows rejected; 1 nothing imported (a file unreadable,
+    /// or every one of its rows rejected).
     public static func exitStatus(_ reports: [ImportReport]) -> Int32 {
-        if reports.contains(where: { $0.fileError != nil }) { return 1 }
+        if reports.contains(where: \.importedNothing) { return 1 }
         if reports.contains(where: { $0.rejected > 0 }) { return 3 }
         return 0
     }
