@@ -62,10 +62,25 @@ public struct TimeReader: Sendable {
     }
 }
 
-/// A fixed-width date pattern of `yyyy MM dd HH mm ss` fields and literal characters.
+/// A date pattern of a mapping's `time_formats`, the one place its letters are defined.
+///
+/// Unicode (ICU / Java) letters: `yyyy` year, `yy` two-digit year (2000–2099); `MM` `dd` `HH`
+/// `mm` `ss` two digits, or `M` `d` `H` `m` `s` one or two; `hh` / `h` the hour on a 12-hour
+/// clock, with `a` the AM/PM marker (AM, PM, am, pm, A.M., P.M., 上午, 下午); `S`… a fraction of
+/// a second (1–9 digits, whatever the run's length); `X`, `XX`, `XXX` or `Z` an offset (`Z`,
+/// `+08`, `+0800`, `+08:00`), which then wins over the import's zone; text in single quotes is
+/// literal (`yyyy-MM-dd'T'HH:mm:ss`), as is any other non-letter.
+///
+/// strptime style (the pattern contains `%`): `%Y` `%y` `%m` `%d` `%H` `%I` `%M` `%S` `%p` `%f`
+/// `%z` and `%%`, read as the letters above (`%I` is `hh`, `%p` is `a`, `%f` a fraction, `%z` an
+/// offset).
 public struct TimePattern: Sendable, Equatable {
     enum Part: Equatable, Sendable {
-        case field(Character, Int)  // y M d H m s, width
+        /// y M d H h m s: `min`…`max` digits.
+        case field(Character, min: Int, max: Int)
+        case ampm
+        case fraction
+        case offset
         case literal(Character)
     }
 
@@ -78,48 +93,130 @@ public struct TimePattern: Sendable, Equatable {
 
     public init(_ pattern: String) throws {
         self.pattern = pattern
+        let icu = pattern.contains("%") ? try Self.fromStrptime(pattern) : pattern
         var parts: [Part] = []
-        var chars = Array(pattern)[...]
+        var chars = Array(icu)[...]
+        func fail(_ why: String) -> Failure { Failure(description: "time format '\(pattern)': \(why)") }
         while let c = chars.first {
-            if "yMdHms".contains(c) {
-                let run = chars.prefix { $0 == c }.count
-                guard (c == "y" && run == 4) || (c != "y" && run == 2) else {
-                    throw Failure(description: "time format '\(pattern)': use yyyy, MM, dd, HH, mm, ss")
-                }
-                parts.append(.field(c, run))
-                chars = chars.dropFirst(run)
-            } else if c.isLetter {
-                throw Failure(description: "time format '\(pattern)': unknown field '\(c)'")
-            } else {
+            if c == "'" {
+                // Quoted literal text; '' is a quote.
+                chars = chars.dropFirst()
+                if chars.first == "'" { parts.append(.literal("'")); chars = chars.dropFirst(); continue }
+                guard let end = chars.firstIndex(of: "'") else { throw fail("a quote is not closed") }
+                parts += chars[..<end].map { .literal($0) }
+                chars = chars[chars.index(after: end)...]
+                continue
+            }
+            guard c.isLetter else {
                 parts.append(.literal(c))
                 chars = chars.dropFirst()
+                continue
             }
+            let run = chars.prefix { $0 == c }.count
+            switch (c, run) {
+            case ("y", 4): parts.append(.field("y", min: 4, max: 4))
+            case ("y", 2): parts.append(.field("Y", min: 2, max: 2))  // two-digit year
+            case ("M", 1...2), ("d", 1...2), ("H", 1...2), ("h", 1...2), ("m", 1...2), ("s", 1...2):
+                parts.append(.field(c, min: run, max: 2))
+            case ("a", 1): parts.append(.ampm)
+            case ("S", _): parts.append(.fraction)
+            case ("X", 1...3), ("Z", 1...3), ("x", 1...3): parts.append(.offset)
+            case ("y", _), ("M", _), ("d", _), ("H", _), ("h", _), ("m", _), ("s", _), ("a", _), ("X", _), ("Z", _), ("x", _):
+                throw fail("'\(String(repeating: c, count: run))' is not a field: use yyyy or yy, MM or M, dd or d, HH or H, hh or h with a, mm, ss, S…, X…")
+            default:
+                throw fail("unknown field '\(c)' (fields: yyyy yy MM dd HH hh a mm ss SSS XXX; or strptime %Y %m %d %H %I %p %M %S %f %z)")
+            }
+            chars = chars.dropFirst(run)
         }
-        guard parts.contains(.field("y", 4)), parts.contains(.field("M", 2)), parts.contains(.field("d", 2)) else {
-            throw Failure(description: "time format '\(pattern)' needs at least yyyy, MM and dd")
+        let fields = parts.compactMap { if case .field(let c, _, _) = $0 { return c } else { return nil } }
+        guard fields.contains(where: { $0 == "y" || $0 == "Y" }), fields.contains("M"), fields.contains("d") else {
+            throw fail("needs at least a year (yyyy), a month (MM) and a day (dd)")
         }
+        if fields.contains("h") != parts.contains(.ampm) {
+            throw fail(fields.contains("h") ? "a 12-hour hour (hh) needs its AM/PM marker (a)" : "an AM/PM marker (a) needs a 12-hour hour (hh)")
+        }
+        if fields.contains("h") && fields.contains("H") { throw fail("use either HH (24-hour) or hh with a (12-hour), not both") }
         self.parts = parts
     }
 
+    /// strptime's directives as the letters above.
+    static func fromStrptime(_ pattern: String) throws -> String {
+        let map: [Character: String] = [
+            "Y": "yyyy", "y": "yy", "m": "MM", "d": "dd", "H": "HH", "I": "hh", "M": "mm", "S": "ss", "p": "a", "f": "S", "z": "XX",
+        ]
+        var out = "", chars = Array(pattern)[...]
+        while let c = chars.first {
+            chars = chars.dropFirst()
+            if c == "%" {
+                guard let d = chars.first else { throw Failure(description: "time format '\(pattern)': a lone % at the end") }
+                chars = chars.dropFirst()
+                if d == "%" { out += "%"; continue }
+                guard let letters = map[d] else {
+                    throw Failure(description: "time format '\(pattern)': unknown strptime field '%\(d)' (use %Y %y %m %d %H %I %p %M %S %f %z)")
+                }
+                out += letters
+            } else if c.isLetter || c == "'" {
+                out += "'\(c == "'" ? "''" : String(c))'"
+            } else {
+                out.append(c)
+            }
+        }
+        return out
+    }
+
+    static let markers: [(text: String, pm: Bool)] = [
+        ("A.M.", false), ("P.M.", true), ("a.m.", false), ("p.m.", true), ("AM", false), ("PM", true), ("am", false), ("pm", true),
+        ("上午", false), ("下午", true),
+    ]
+
     public func parse(_ text: String, zone: TimeZone) -> Date? {
         var values: [Character: Int] = ["H": 0, "m": 0, "s": 0]
+        var pm: Bool? = nil
+        var fraction = 0.0
+        var offset: Int? = nil
         var rest = Array(text.trimmingCharacters(in: .whitespaces))[...]
+        func digits(_ min: Int, _ max: Int) -> Int? {
+            let run = rest.prefix(max).prefix { $0.isASCII && $0.isNumber }
+            guard run.count >= min, let n = Int(String(run)) else { return nil }
+            rest = rest.dropFirst(run.count)
+            return n
+        }
         for part in parts {
             switch part {
             case .literal(let c):
                 guard rest.first == c else { return nil }
                 rest = rest.dropFirst()
-            case .field(let c, let width):
-                let digits = rest.prefix(width)
-                guard digits.count == width, digits.allSatisfy(\.isASCII), let n = Int(String(digits)) else { return nil }
+            case .field(let c, let min, let max):
+                guard let n = digits(min, max) else { return nil }
                 values[c] = n
-                rest = rest.dropFirst(width)
+            case .ampm:
+                guard let marker = Self.markers.first(where: { rest.starts(with: Array($0.text)) }) else { return nil }
+                pm = marker.pm
+                rest = rest.dropFirst(marker.text.count)
+            case .fraction:
+                let run = rest.prefix(9).prefix { $0.isASCII && $0.isNumber }
+                guard !run.isEmpty, let v = Double("0." + String(run)) else { return nil }
+                fraction = v
+                rest = rest.dropFirst(run.count)
+            case .offset:
+                if rest.first == "Z" { offset = 0; rest = rest.dropFirst(); continue }
+                guard let sign = rest.first, sign == "+" || sign == "-" else { return nil }
+                rest = rest.dropFirst()
+                guard let hours = digits(2, 2), hours <= 14 else { return nil }
+                if rest.first == ":" { rest = rest.dropFirst() }
+                let minutes = digits(2, 2) ?? 0
+                guard minutes < 60 else { return nil }
+                offset = (sign == "-" ? -1 : 1) * (hours * 3600 + minutes * 60)
             }
         }
-        guard rest.isEmpty, let y = values["y"], let mo = values["M"], let d = values["d"],
-              let h = values["H"], let mi = values["m"], let s = values["s"]
-        else { return nil }
+        guard rest.isEmpty, let mo = values["M"], let d = values["d"], var h = values["H"], let mi = values["m"], let s = values["s"] else { return nil }
+        guard let y = values["y"] ?? values["Y"].map({ 2000 + $0 }) else { return nil }
+        if let twelve = values["h"] {
+            guard (1...12).contains(twelve), let pm else { return nil }
+            h = twelve % 12 + (pm ? 12 : 0)
+        }
         let text = String(format: "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, s)
-        return Timestamp.parse(text, zone: zone)
+        let inZone = offset.flatMap { TimeZone(secondsFromGMT: $0) } ?? zone
+        return Timestamp.parse(text, zone: inZone).map { $0.addingTimeInterval(fraction) }
     }
 }
