@@ -17,7 +17,7 @@ import unittest
 from datetime import datetime
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -41,6 +41,21 @@ def load_keys():
         with open(path, encoding="utf-8") as f:
             keys.update(k for k in re.findall(r'"([a-z0-9_]+)": \[', f.read()) if "_" in k)
     return keys
+
+
+def gone(element):
+    """True once `element`'s page has been replaced. Selenium's staleness_of expects
+    StaleElementReferenceException; Chromium, mid-navigation, can instead answer "Node with given
+    id does not belong to the document" (seen in CI on the token form), which means the same."""
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as e:
+        if "does not belong to the document" in str(e) or "No node with given id" in str(e):
+            return True
+        raise
 
 
 class Browser:
@@ -89,7 +104,7 @@ class Browser:
         (reading the old page's elements after the click would race the navigation)."""
         old = self.d.find_element(By.TAG_NAME, "html")
         self.click(css)
-        WebDriverWait(self.d, WAIT).until(EC.staleness_of(old))
+        WebDriverWait(self.d, WAIT).until(lambda d: gone(old))
         self.check_page()
 
     def wait_path(self, prefix):
@@ -154,7 +169,7 @@ class Walkthrough(unittest.TestCase):
                 item = row.get_attribute("data-item-id")
                 old = b.d.find_element(By.TAG_NAME, "html")
                 row.find_element(By.CSS_SELECTOR, "button.claim").click()
-                WebDriverWait(b.d, WAIT).until(EC.staleness_of(old))
+                WebDriverWait(b.d, WAIT).until(lambda d: gone(old))
                 b.wait_path("/incidents/")
                 b.el("#verdict-form")
                 self.assertTrue(b.els("video#player"), "the incident page has a player")
@@ -295,7 +310,7 @@ class Walkthrough(unittest.TestCase):
                 token_id = rows[0].get_attribute("data-token-id")
                 old = b.d.find_element(By.TAG_NAME, "html")
                 rows[0].find_element(By.CSS_SELECTOR, "button.revoke").click()
-                WebDriverWait(b.d, WAIT).until(EC.staleness_of(old))
+                WebDriverWait(b.d, WAIT).until(lambda d: gone(old))
                 self.assertFalse(b.els(f'#tokens tr[data-token-id="{token_id}"]'))
             finally:
                 b.quit()
