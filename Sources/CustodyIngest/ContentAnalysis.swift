@@ -132,24 +132,11 @@ public enum ContentAnalysis {
     private static func analyzeStored(
         _ claim: Catalog.AnalysisClaim, vault: any Vault, policy: ContentPolicy, scratch: URL, background: Bool
     ) async throws -> FileResult {
-        if let local = vault.localFile(claim.storedPath) {
-            let path = local.path
+        // FFmpeg reads a file: a remote original is fetched into scratch for the moment.
+        try await vault.withLocalFile(claim.storedPath, scratch: scratch) { file in
+            let path = file.path
             return await Blocking.run { analyze(path: path, policy: policy, background: background) }
         }
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        let copy = scratch.appendingPathComponent(".analysis-\(claim.sha256.prefix(16))-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: copy) }
-        _ = FileManager.default.createFile(atPath: copy.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: copy)
-        do {
-            try await vault.stream(claim.storedPath, chunkSize: 4 << 20) { try handle.write(contentsOf: $0) }
-            try handle.close()
-        } catch {
-            try? handle.close()
-            throw error
-        }
-        let path = copy.path
-        return await Blocking.run { analyze(path: path, policy: policy, background: background) }
     }
 
     /// Works the queue, then recomputes the findings of the officers whose clips were analysed

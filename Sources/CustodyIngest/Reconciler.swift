@@ -190,7 +190,7 @@ extension Ingestor {
             let file = local ?? folder.staging.appendingPathComponent(".recover-\(UUID().uuidString)")
             defer { if local == nil { unlink(file.path) } }
             if local == nil {
-                do { try await download(key, to: file) } catch {
+                do { try await vault.download(key, to: file) } catch {
                     report.problems.append("\(key) cannot be read from \(vault.location): \(error)")
                     continue
                 }
@@ -220,16 +220,6 @@ extension Ingestor {
     }
 
     /// Copies the object `key` into the local file `file`, chunk by chunk.
-    func download(_ key: String, to file: URL) async throws {
-        guard FileManager.default.createFile(atPath: file.path, contents: nil), let handle = FileHandle(forWritingAtPath: file.path) else {
-            throw VaultError(.io, key: key, "cannot create \(file.path)")
-        }
-        defer { try? handle.close() }
-        try await vault.stream(key, chunkSize: 8 << 20) { chunk in
-            try handle.write(contentsOf: chunk)
-        }
-    }
-
     /// When a vault file was sealed: its last status change (the chmod and rename of sealing).
     static func sealedAt(_ file: URL) -> Date {
         var st = stat()

@@ -95,24 +95,18 @@ extension CustodyServer {
         let file = cache.appendingPathComponent("\(evidence.sha256).jpg")
         if let data = FileManager.default.contents(atPath: file.path) { return Array(data) }
         // FFmpeg reads a local file: a remote original is fetched into staging for the moment.
-        let local = vault.localFile(evidence.storedPath)
-        let source = local ?? folder.staging.appendingPathComponent(".thumbnail-\(UUID().uuidString)")
-        defer { if local == nil { try? FileManager.default.removeItem(at: source) } }
-        if local == nil {
-            do {
-                _ = FileManager.default.createFile(atPath: source.path, contents: nil)
-                let handle = try FileHandle(forWritingTo: source)
-                defer { try? handle.close() }
-                try await vault.stream(evidence.storedPath, chunkSize: 4 << 20) { try handle.write(contentsOf: $0) }
-            } catch {
-                throw APIError(.serviceUnavailable, "The vault (\(vault.location)) cannot be read just now; try again shortly.")
+        let still: Thumbnail
+        do {
+            still = try await vault.withLocalFile(evidence.storedPath, scratch: folder.staging) { file in
+                let path = file.path
+                return try await OffLoop.run {
+                    do { return try Thumbnailer.thumbnail(path: path, maxWidth: 320) } catch {
+                        throw APIError(.unprocessableContent, "No picture can be taken from this clip: \(error)")
+                    }
+                }
             }
-        }
-        let path = source.path
-        let still: Thumbnail = try await OffLoop.run {
-            do { return try Thumbnailer.thumbnail(path: path, maxWidth: 320) } catch {
-                throw APIError(.unprocessableContent, "No picture can be taken from this clip: \(error)")
-            }
+        } catch is VaultFetchFailure {
+            throw APIError(.serviceUnavailable, "The vault (\(vault.location)) cannot be read just now; try again shortly.")
         }
         try? FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
         try? Data(still.jpeg).write(to: file, options: .atomic)

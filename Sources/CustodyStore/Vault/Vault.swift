@@ -92,6 +92,32 @@ extension Vault {
     /// `sendfile` read it in place); nil for a remote store, whose bytes come through `read`.
     public func localFile(_ key: String) -> URL? { nil }
 
+    /// Writes the object's bytes to `file` (created; a remote original fetched for FFmpeg, which
+    /// reads files by path).
+    public func download(_ key: String, to file: URL) async throws {
+        guard FileManager.default.createFile(atPath: file.path, contents: nil), let handle = FileHandle(forWritingAtPath: file.path) else {
+            throw VaultError(.io, key: key, "cannot create \(file.path)")
+        }
+        defer { try? handle.close() }
+        try await stream(key, chunkSize: 8 << 20) { chunk in try handle.write(contentsOf: chunk) }
+    }
+
+    /// Runs `body` with the object as a file on this machine: the stored file itself in a local
+    /// vault, else a copy downloaded into `scratch` and removed afterwards. Errors fetching the
+    /// copy are `VaultFetchFailure`; `body`'s pass through.
+    public func withLocalFile<T>(_ key: String, scratch: URL, _ body: (URL) async throws -> T) async throws -> T {
+        if let local = localFile(key) { return try await body(local) }
+        let copy = scratch.appendingPathComponent(".fetched-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: copy) }
+        do {
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            try await download(key, to: copy)
+        } catch {
+            throw VaultFetchFailure(key: key, underlying: error)
+        }
+        return try await body(copy)
+    }
+
     /// Every object under `prefix`, page by page.
     public func listAll(prefix: String, pageSize: Int = 1000) async throws(VaultError) -> [VaultEntry] {
         var all: [VaultEntry] = []
@@ -112,4 +138,11 @@ extension Vault {
               segments.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && !$0.hasPrefix(".") })
         else { throw VaultError(.invalid, key: key, "A vault key is a relative path without empty, '.' or '..' parts.") }
     }
+}
+
+/// A remote original could not be fetched for local reading (`withLocalFile`).
+public struct VaultFetchFailure: Error, CustomStringConvertible {
+    public var key: String
+    public var underlying: any Error
+    public var description: String { "\(key) could not be fetched: \(underlying)" }
 }
