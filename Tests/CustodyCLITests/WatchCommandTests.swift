@@ -81,9 +81,16 @@ import Testing
         let lines = daemon.lines
         #expect(lines.count == 2, "each file exactly once: \(lines)")
         #expect(lines.allSatisfy { $0.contains(#""status":"ingested""#) })
+        // The daemon's background worker analyses what it stored (issue 14): within a round or two.
+        let catalog = try Catalog(path: data.appendingPathComponent("custody.sqlite").path)
+        var analysed = 0
+        for _ in 0..<60 where analysed < 2 {
+            analysed = try await catalog.analysisCounts().done
+            if analysed < 2 { try await Task.sleep(for: .milliseconds(500)) }
+        }
+        #expect(analysed == 2, "custody watch analysed \(analysed) of its 2 clips")
         #expect(daemon.stop() == 0)
 
-        let catalog = try Catalog(path: data.appendingPathComponent("custody.sqlite").path)
         let evidence = try await catalog.allEvidence()
         #expect(evidence.count == 2)
         let whole = try Fixtures.sha256(of: TestEnvironment.footage.appendingPathComponent("J0012345_012345_20240214093135_0002.mp4"))
