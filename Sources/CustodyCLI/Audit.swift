@@ -61,7 +61,7 @@ struct Audit: AsyncParsableCommand {
         audit.outFolders = outFolders
         audit.actor = by ?? "audit:\(ProcessInfo.processInfo.userName)"
         let outcome = try await audit.run()
-        Console.out(NightlyAudit.summaryLine(audited, outcome))
+        Console.out(NightlyAudit.summaryLine(audited, zone: context.zone, outcome))
         if !outcome.integrityProblems.isEmpty { throw ExitCode(2) }
     }
 }

@@ -36,6 +36,7 @@ extension DataOptions {
             Console.error("custody: \(error.description)")
             throw ExitCode(1)
         }
+        let folderZone = config.timeZone
         if let tz, let zone = TimeZone(identifier: tz) { config.timeZone = zone }
         let vault: any Vault
         do {
@@ -64,7 +65,7 @@ extension DataOptions {
                 Console.error("custody: cannot open the catalog: \(error)")
                 throw ExitCode(1)
             }
-            return Context(folder: folder, catalog: catalog, config: config, vault: vault)
+            return Context(folder: folder, catalog: catalog, config: config, vault: vault, folderZone: folderZone)
         }
         do {
             if mode == .readOnly {
@@ -87,7 +88,7 @@ extension DataOptions {
         } catch {
             throw Self.fail(error, folder: URL(fileURLWithPath: path).standardizedFileURL.path)
         }
-        return Context(folder: folder, catalog: catalog, config: config, vault: vault)
+        return Context(folder: folder, catalog: catalog, config: config, vault: vault, folderZone: folderZone)
     }
 
     /// What says a data folder held evidence before its catalog went: stored files, chain

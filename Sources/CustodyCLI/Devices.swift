@@ -23,10 +23,13 @@ struct DevicesImport: AsyncParsableCommand {
         valueName: "NAME"))
     var encoding: String?
 
+    @Option(help: ArgumentHelp("The sheet of an .xlsx file to read (default: the first).", valueName: "NAME"))
+    var sheet: String?
+
     @Flag(help: "Print one JSON report per file.")
     var json = false
 
-    @Argument(help: ArgumentHelp("Check-out CSV files.", valueName: "CSV"))
+    @Argument(help: ArgumentHelp("Check-out CSV or .xlsx files.", valueName: "FILE"))
     var files: [String]
 
     func validate() throws {
@@ -42,7 +45,7 @@ struct DevicesImport: AsyncParsableCommand {
         var reports: [ImportReport] = []
         var officers = Set<String>()
         for file in files {
-            let (report, changed) = await DeviceImport.run(path: file, catalog: context.catalog, zone: context.zone, encoding: named)
+            let (report, changed) = await DeviceImport.run(path: file, catalog: context.catalog, zone: context.zone, encoding: named, sheet: sheet)
             officers.formUnion(changed)
             if json { JSONLineWriter().write(report) } else { Console.out(report.human) }
             reports.append(report)

@@ -32,10 +32,13 @@ struct DispatchImportCommand: AsyncParsableCommand {
         valueName: "NAME"))
     var encoding: String?
 
+    @Option(help: ArgumentHelp("The sheet of an .xlsx file to read (default: the first).", valueName: "NAME"))
+    var sheet: String?
+
     @Flag(help: "Print one JSON report per file, then a linking summary (JSON Lines).")
     var json = false
 
-    @Argument(help: ArgumentHelp("Dispatch CSV files.", valueName: "CSV"))
+    @Argument(help: ArgumentHelp("Dispatch CSV or .xlsx files.", valueName: "FILE"))
     var files: [String]
 
     func validate() throws {
@@ -60,11 +63,17 @@ struct DispatchImportCommand: AsyncParsableCommand {
         var reports: [ImportReport] = []
         var officers = Set<String>()
         let output = JSONLineWriter()
+        let firstImport = try await context.catalog.dispatchRowCount() == 0
         for file in files {
-            let (report, changed) = await DispatchImport.run(path: file, catalog: context.catalog, zone: context.zone, mapping: map, encoding: named)
+            var (report, changed) = await DispatchImport.run(path: file, catalog: context.catalog, zone: context.zone, mapping: map, encoding: named, sheet: sheet)
+            report.timeZone = context.zone.configName
             officers.formUnion(changed)
             reports.append(report)
             if json { output.write(report) } else { Console.out(report.human) }
+        }
+        if let note = Self.zoneNote(read: context.zone, folder: context.folderZone, firstImport: firstImport,
+                                    imported: reports.contains { $0.imported > 0 }, config: context.folder.configPath) {
+            Console.error(note)
         }
         try await context.catalog.relinkAndRefreshQueue(officers: officers, policy: context.config.policy, actor: "cli")
         let figures = try await context.catalog.coverageFigures()
@@ -81,6 +90,30 @@ struct DispatchImportCommand: AsyncParsableCommand {
         }
         let status = ImportReport.exitStatus(reports)
         if status != 0 { throw ExitCode(status) }
+    }
+}
+
+extension DispatchImportCommand {
+    /// What to tell the user about zones (issue 16): the rows' local times were read in `read`,
+    /// but days (`custody audit --day`, reports, the handling bulletins) are counted in the data
+    /// folder's `time_zone`. Said when they differ, and on the first import into a folder.
+    static func zoneNote(read: TimeZone, folder: TimeZone, firstImport: Bool, imported: Bool, config: String) -> String? {
+        guard imported else { return nil }
+        if read.configName != folder.configName {
+            return """
+                custody dispatch import: warning: the rows' local times were read in \(read.configName) (--tz), but this data folder \
+                counts days in \(folder.configName): custody audit --day, reports and bulletins cut days at \(folder.configName) midnight. \
+                If the calls happened in \(read.configName), set time_zone = "\(read.configName)" in \(config).
+                """
+        }
+        if firstImport {
+            return """
+                custody dispatch import: the rows' local times were read in \(read.configName), the zone of this data folder \
+                (time_zone in \(config)), and days are counted in it. If the export is in another zone, set time_zone there \
+                (e.g. time_zone = "Asia/Shanghai") and import again: rows read in the wrong zone are updated, not doubled.
+                """
+        }
+        return nil
     }
 }
 

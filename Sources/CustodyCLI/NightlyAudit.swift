@@ -243,7 +243,8 @@ struct NightlyAudit {
     }
 
     /// The one line `custody audit` prints on stdout.
-    static func summaryLine(_ day: CalendarDay, _ o: Outcome) -> String {
+    /// One line: the day and the zone it was cut in, then each part's figures.
+    static func summaryLine(_ day: CalendarDay, zone: TimeZone, _ o: Outcome) -> String {
         var parts: [String] = []
         if let f = o.daily?.total.current {
             func share(_ v: Double?) -> String { v.map { String(format: " (%.1f%%)", $0 * 100) } ?? "" }
@@ -253,7 +254,7 @@ struct NightlyAudit {
         parts.append("audit chain \(o.chainEntries) entries")
         parts.append("retention \(o.due.count) due, \(o.purged.count) purged")
         parts.append("reports \(o.reportFiles.joined(separator: " "))")
-        var line = "audit \(day): " + parts.joined(separator: "; ")
+        var line = "audit \(day) (\(zone.configName)): " + parts.joined(separator: "; ")
         if o.integrityProblems.isEmpty {
             line += "; integrity ok"
         } else {

@@ -33,11 +33,13 @@ struct Context {
     let config: CustodyConfiguration
     /// Where stored files are: `[vault]` in config.toml, default the data folder.
     let vault: any Vault
+    /// The zone config.toml names (`time_zone`), in which days are counted whatever `--tz` says.
+    let folderZone: TimeZone
 
     var zone: TimeZone { config.timeZone }
 
     func naming() throws -> FileNameConvention {
-        try FileNameConvention(pattern: config.fileNamePattern, timeZone: config.timeZone)
+        try config.fileNaming()
     }
 
     func ingestor(logger: Logger) throws -> Ingestor {

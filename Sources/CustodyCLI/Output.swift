@@ -78,6 +78,7 @@ enum HumanFormat {
         if r.deviceID != nil || r.officerID != nil {
             row("camera", "device \(r.deviceID ?? "-"), officer \(r.officerID ?? "-")")
         }
+        row("file name", r.fileNameProfile.map { "matches profile \($0)" } ?? "matches no file-name profile")
         for s in r.streams {
             var text = "#\(s.index) \(s.codecType) \(s.codecName)"
             if let w = s.width, let h = s.height { text += " \(w)x\(h)" }

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import CustodyCore
 import CustodyIngest
+import CustodyStore
 import Foundation
 import MediaProbe
 
@@ -26,6 +27,14 @@ public struct Probe: AsyncParsableCommand {
     @Option(help: "Regular expression for file names, with named groups device, officer, start, seq.")
     var namePattern: String?
 
+    @Option(name: .customLong("profile"), help: ArgumentHelp(
+        "A file-name profile to try (repeatable, in order): \(FileNameConvention.builtIn.map(\.name).joined(separator: ", ")), or one config.toml defines (with --data).",
+        valueName: "NAME"))
+    var profiles: [String] = []
+
+    @Option(help: ArgumentHelp("Read file names as this data folder's config.toml says ([naming], time_zone).", valueName: "DIR"))
+    var data: String?
+
     @Option(help: "Seconds allowed for opening one file before it is given up as unreadable.")
     var timeLimit: Double = 30
 
@@ -33,6 +42,34 @@ public struct Probe: AsyncParsableCommand {
     var files: [String]
 
     public init() {}
+
+    /// --name-pattern, else --profile (built in, or defined in --data's config.toml), else the
+    /// data folder's [naming], else the collection-station convention; --tz, else the folder's
+    /// zone, else UTC.
+    func fileNaming() throws -> FileNameConvention {
+        var config = CustodyConfiguration()
+        if let data {
+            let path = URL(fileURLWithPath: DataFolder.resolve(data)).appendingPathComponent("config.toml").path
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ValidationError("--data \(data): no config.toml there (a data folder gets one on its first use).")
+            }
+            do { config = try ConfigFile.loadOrCreate(path: path) } catch { throw ValidationError("\(error)") }
+        }
+        if let tz, let zone = TimeZone(identifier: tz) { config.timeZone = zone }
+        if let namePattern {
+            do {
+                return try FileNameConvention(pattern: namePattern, timeZone: config.timeZone)
+            } catch {
+                throw ValidationError("--name-pattern is not a valid regular expression: \(error)")
+            }
+        }
+        if !profiles.isEmpty { config.naming.active = profiles }
+        do {
+            return try config.fileNaming()
+        } catch {
+            throw ValidationError("--profile: \(error)")
+        }
+    }
 
     public func validate() throws {
         if files.isEmpty {
@@ -47,6 +84,9 @@ public struct Probe: AsyncParsableCommand {
         if timeLimit <= 0 {
             throw ValidationError("--time-limit must be a positive number of seconds.")
         }
+        if namePattern != nil && !profiles.isEmpty {
+            throw ValidationError("--name-pattern and --profile are two ways of naming files: give one.")
+        }
     }
 
     public func run() throws {
@@ -54,13 +94,7 @@ public struct Probe: AsyncParsableCommand {
             try writeThumbnail(of: files[0], to: thumbnail)
             return
         }
-        let zone = tz.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
-        let naming: FileNameConvention
-        do {
-            naming = try FileNameConvention(pattern: namePattern ?? FileNameConvention.defaultPattern, timeZone: zone)
-        } catch {
-            throw ValidationError("--name-pattern is not a valid regular expression: \(error)")
-        }
+        let naming = try fileNaming()
         var configured = ClipInspector(naming: naming)
         configured.probeTimeLimit = timeLimit
         let inspector = configured

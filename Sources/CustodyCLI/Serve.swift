@@ -161,7 +161,7 @@ struct Demo: AsyncParsableCommand {
             audit.actor = "demo"
             audit.announce = { _ in }
             let outcome = try await audit.run()
-            Console.error("custody demo: " + NightlyAudit.summaryLine(CalendarDay(day)!, outcome))
+            Console.error("custody demo: " + NightlyAudit.summaryLine(CalendarDay(day)!, zone: context.zone, outcome))
         }
 
         Console.out("Demo accounts (user / password):")

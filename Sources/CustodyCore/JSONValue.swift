@@ -141,6 +141,7 @@ extension JSONValue {
         default: return nil
         }
     }
+    public var intValue: Int? { if case .int(let i) = self { return Int(i) } else { return nil } }
     public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
     public var arrayValue: [JSONValue] { if case .array(let a) = self { return a } else { return [] } }
 }

@@ -22,6 +22,8 @@ public struct ProbeRecord: Sendable, Equatable {
     public var packetDuration: Double?
     /// `container` or `packets`: where `duration` came from.
     public var durationSource: String?
+    /// The file-name profile its name matched (issue 16), if any.
+    public var fileNameProfile: String?
 
     public init(
         path: String, size: Int64, sha256: String? = nil, formatName: String? = nil,
@@ -116,6 +118,7 @@ extension ProbeRecord: Codable {
         case streams, tags, location, integrity, error
         case packetDuration = "packet_duration"
         case durationSource = "duration_source"
+        case fileNameProfile = "file_name_profile"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -137,6 +140,7 @@ extension ProbeRecord: Codable {
         try c.encode(error, forKey: .error)
         try c.encodeIfPresent(packetDuration, forKey: .packetDuration)
         try c.encodeIfPresent(durationSource, forKey: .durationSource)
+        try c.encodeIfPresent(fileNameProfile, forKey: .fileNameProfile)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -160,6 +164,7 @@ extension ProbeRecord: Codable {
         error = try c.decodeIfPresent(String.self, forKey: .error)
         packetDuration = try c.decodeIfPresent(Double.self, forKey: .packetDuration)
         durationSource = try c.decodeIfPresent(String.self, forKey: .durationSource)
+        fileNameProfile = try c.decodeIfPresent(String.self, forKey: .fileNameProfile)
     }
 }
 
@@ -190,6 +195,7 @@ extension ProbeRecord: JSONLineConvertible {
         o.add("error", error, null: true)
         o.add("packet_duration", packetDuration.map { ($0 * 1_000_000).rounded() / 1_000_000 })
         o.add("duration_source", durationSource)
+        o.add("file_name_profile", fileNameProfile)
         return o.value
     }
 }

@@ -1,5 +1,6 @@
 import CSV
 import Foundation
+import Spreadsheet
 
 /// Streams a CSV file (RFC 4180 quoting, LF or CRLF) through yaslab/CSV.swift, adding what a
 /// clerk needs to fix a file: the encoding it is in (detected, or named with `--encoding`), the
@@ -79,8 +80,10 @@ public enum CSVFile {
 
     /// Reads the header, then hands each non-blank record to `body`. `encoding` nil: detect it.
     @discardableResult
+    /// A spreadsheet (`.xlsx`, or a file that starts like one) is read by `XLSXFile`: `sheet`
+    /// names the sheet (nil: the first), and the report's "encoding" names the sheet read.
     public static func read(
-        path: String, encoding: TextEncoding? = nil, header: ([String]) throws -> Void, row body: (Record) throws -> Void
+        path: String, encoding: TextEncoding? = nil, sheet: String? = nil, header: ([String]) throws -> Void, row body: (Record) throws -> Void
     ) throws -> Outcome {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
@@ -88,6 +91,20 @@ public enum CSVFile {
         }
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw Failure(description: "\(path) cannot be read.")
+        }
+        if XLSXFile.looksLikeXLSX(path: path) {
+            let read: (sheet: String, rows: Int)
+            do {
+                read = try XLSXFile.read(path: path, sheet: sheet, header: header) { r in
+                    try body(Record(line: r.number, fields: r.fields, holdsNUL: r.fields.contains { $0.contains("\u{0}") }))
+                }
+            } catch let failure as XLSXFile.Failure {
+                throw Failure(description: failure.description)
+            }
+            return Outcome(encoding: TextEncoding(name: "xlsx, sheet '\(read.sheet)'", foundation: .utf8, bom: []), unterminatedQuoteLine: nil)
+        }
+        if let sheet {
+            throw Failure(description: "\(path) is not a spreadsheet (.xlsx), so it has no sheet '\(sheet)' to read: leave out --sheet for a CSV file.")
         }
         let text = try Text.open(path: path, encoding: encoding)
         guard let stream = text.stream() else { throw Failure(description: "\(path) cannot be read.") }

@@ -36,7 +36,8 @@ public struct ClipInspector: Sendable {
     }
 
     func record(for info: MediaInfo, path: String, name: String, size: Int64, sha256: String?, modified: Date?) -> ProbeRecord {
-        let named = naming.parse(fileName: name)
+        let matched = naming.match(fileName: name)
+        let named = matched?.parsed
         var record = ProbeRecord(
             path: path, size: size, sha256: sha256, formatName: info.formatName,
             duration: info.duration, bitRate: info.bitRate,
@@ -52,6 +53,7 @@ public struct ClipInspector: Sendable {
             integrity: IntegrityVerdict(rawValue: info.integrity.rawValue) ?? .unreadable,
             error: info.error, packetDuration: info.packetDuration,
             durationSource: info.durationSource?.rawValue)
+        record.fileNameProfile = matched?.profile
         if info.integrity != .unreadable || named?.start != nil {
             if let (start, source) = ClipTiming.startTime(
                 tags: info.tags, fileName: named, modified: modified, duration: info.duration, zone: naming.timeZone)

@@ -18,6 +18,15 @@ public enum ConfigFile {
         # device, officer, start (YYYYMMDDhhmmss, local time) and optionally seq.
         # file_name_pattern = '^(?<device>[A-Za-z0-9]+)_(?<officer>[A-Za-z0-9]+)_(?<start>\\d{14})_(?<seq>\\d+)(\\.[A-Za-z0-9]+)?$'
 
+        # Or several file-name profiles, tried in order; `custody probe` says which matched.
+        # Built in: station (the line above, the default), gat947 (GA/T 947: 7-character serial,
+        # 6-digit badge), axis (Axis body-worn container/clip names, UTC), generic (…_YYYYMMDD_HHMMSS).
+        # [naming]
+        # profiles = ["station", "gat947", "axis", "generic"]
+        # [naming.profile.vendor_x]     # one of your own, then list it in profiles
+        # pattern = '^(?<officer>\\d{6})-(?<start>\\d{8}-\\d{6})\\.mp4$'
+        # time_zone = "Asia/Shanghai"   # default: time_zone above
+
         # The coverage rule (SPEC §7). "Longer than" is strict.
         [policy]
         merge_gap_seconds = 2        # clips this close are one recording
@@ -98,6 +107,10 @@ public enum ConfigFile {
             }
             config.fileNamePattern = text
         }
+        if let naming = table["naming"]?.table {
+            config.naming = try parseNaming(naming, path: path)
+            do { _ = try config.fileNaming() } catch { throw Failure(description: "\(path): naming: \(error)") }
+        }
         if let policy = table["policy"]?.table {
             func number(_ key: String) throws(Failure) -> Double? {
                 guard let value = policy[key] else { return nil }
@@ -143,6 +156,45 @@ public enum ConfigFile {
     }
 
     /// `[handling]`: the four limits, then `priority."P"` and `category."C"` tables of overrides.
+    /// `[naming]`: `profiles = [...]` and `[naming.profile.NAME]` with `pattern`, `time_zone`.
+    static func parseNaming(_ table: TOMLTable, path: String) throws(Failure) -> NamingSettings {
+        var naming = NamingSettings()
+        if let list = table["profiles"] {
+            guard let array = list.array, !array.isEmpty else {
+                throw Failure(description: "\(path): naming.profiles must be a list of profile names, e.g. [\"station\", \"axis\"].")
+            }
+            var names: [String] = []
+            for value in array {
+                guard let name = value.string, !name.isEmpty else {
+                    throw Failure(description: "\(path): naming.profiles must hold profile names (strings).")
+                }
+                names.append(name)
+            }
+            naming.active = names
+        }
+        if let defined = table["profile"]?.table {
+            for (name, value) in defined {
+                guard let t = value.table, let pattern = t["pattern"]?.string else {
+                    throw Failure(description: "\(path): naming.profile.\(name) needs a pattern (a regular expression with named groups).")
+                }
+                guard (try? Regex(pattern)) != nil else {
+                    throw Failure(description: "\(path): naming.profile.\(name).pattern is not a valid regular expression.")
+                }
+                var zone: String? = nil
+                if let z = t["time_zone"] {
+                    guard let text = z.string, TimeZone(identifier: text) != nil else {
+                        throw Failure(description: "\(path): naming.profile.\(name).time_zone must be an IANA zone name such as \"Asia/Shanghai\".")
+                    }
+                    zone = text
+                }
+                naming.defined[name] = NamingSettings.Pattern(pattern: pattern, timeZone: zone)
+            }
+            // Defined but not listed: active after the listed ones (or after the default).
+            if naming.active == nil { naming.active = ["station"] + naming.defined.keys.sorted() }
+        }
+        return naming
+    }
+
     static func parseContent(_ table: TOMLTable, path: String) throws(Failure) -> ContentPolicy {
         var policy = ContentPolicy()
         let known = ["obscured_seconds", "frozen_seconds", "muted_seconds", "muted_level_db", "prebuffer_grace_seconds"]

@@ -7,17 +7,17 @@ public import Foundation
 public enum DeviceImport {
     /// Imports one file. The report says what happened; `officers` are those whose clips
     /// changed hands, to relink.
-    /// `encoding` nil: detected (`CSVFile`); `window`: the times believed (SPEC §3).
+    /// `encoding` nil: detected (`CSVFile`); `sheet`: of a spreadsheet (nil: the first); `window`: the times believed (SPEC §3).
     public static func run(
-        path: String, catalog: Catalog, zone: TimeZone, encoding: CSVFile.TextEncoding? = nil, window: TimeWindow = TimeWindow(),
-        actor: String = "cli"
+        path: String, catalog: Catalog, zone: TimeZone, encoding: CSVFile.TextEncoding? = nil, sheet: String? = nil,
+        window: TimeWindow = TimeWindow(), actor: String = "cli"
     ) async -> (report: ImportReport, officers: Set<String>) {
         var report = ImportReport(file: path)
         var officers = Set<String>()
         do {
             let times = try TimeReader(zone: zone, window: window)
             let rows = try TabularImport.rows(
-                path: path, specs: DeviceCheckout.columns, encoding: encoding, report: &report,
+                path: path, specs: DeviceCheckout.columns, encoding: encoding, sheet: sheet, report: &report,
                 key: { "device_id \($0.deviceID), checked_out_at \(Timestamp.format($0.checkedOutAt))" }
             ) { fields, columns in
                 DeviceCheckout.parse(fields, columns: columns, times: times)

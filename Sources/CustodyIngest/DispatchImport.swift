@@ -61,24 +61,39 @@ public enum DispatchImport {
     /// `encoding` nil: detected (`CSVFile`); `window`: the times believed (SPEC §3).
     public static func run(
         path: String, catalog: Catalog, zone: TimeZone, mapping: Mapping = Mapping(), encoding: CSVFile.TextEncoding? = nil,
-        window: TimeWindow = TimeWindow(), actor: String = "cli"
+        sheet: String? = nil, window: TimeWindow = TimeWindow(), actor: String = "cli"
     ) async -> (report: ImportReport, officers: Set<String>) {
         var report = ImportReport(file: path)
         do {
             let times = try TimeReader(zone: zone, formats: mapping.timeFormats, window: window)
             let nulls = Set(mapping.nullValues)
-            let rows = try TabularImport.rows(
-                path: path, specs: DispatchRow.columns, mapping: mapping.columns, encoding: encoding, report: &report,
-                key: { "incident_id \($0.incidentID), officer_id \($0.officerID)" }
+            let valid = try TabularImport.rows(
+                path: path, specs: DispatchRow.columns, mapping: mapping.columns, encoding: encoding, sheet: sheet, report: &report,
+                key: { row in
+                    // One row per attendance: a unit dispatched twice is two rows, not a repeat.
+                    let attendance = row.attendance.map { ", attendance_id \($0)" }
+                        ?? row.dispatchedAt.map { ", dispatched_at \(Timestamp.format($0))" } ?? ""
+                    return "incident_id \(row.incidentID), officer_id \(row.officerID)\(attendance)"
+                }
             ) { fields, columns in
                 DispatchRow.parse(fields, columns: columns, times: times, nullValues: nulls)
             }
+            var rows = valid
+            DispatchRow.numberAttendances(&rows)
             let upsert = try await catalog.upsertDispatch(rows, source: (path as NSString).lastPathComponent, actor: actor)
             report.imported = rows.count
             report.new = upsert.new
             report.updated = upsert.updated
             report.extra.append(("incidents_new", upsert.newIncidents))
             report.extra.append(("incidents_updated", upsert.updatedIncidents))
+            report.extra.append(("units_redispatched", upsert.redispatched.count))
+            if !upsert.redispatched.isEmpty {
+                let shown = upsert.redispatched.prefix(8).map { "\($0.incidentID)/\($0.officerID)" }.joined(separator: ", ")
+                let more = upsert.redispatched.count > 8 ? " … (+\(upsert.redispatched.count - 8) more)" : ""
+                report.notes.append(
+                    "\(upsert.redispatched.count) unit(s) dispatched to a call more than once, each attendance kept and judged on its own "
+                        + "(incident/officer): \(shown)\(more)")
+            }
             return (report, upsert.officers)
         } catch {
             TabularImport.fail(error, into: &report)

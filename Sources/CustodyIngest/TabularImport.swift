@@ -12,7 +12,7 @@ enum TabularImport {
     /// an exact repeat only from its second appearance on.
     static func rows<Row: Equatable>(
         path: String, specs: [ColumnSpec], mapping: [String: String] = [:], encoding: CSVFile.TextEncoding? = nil,
-        report: inout ImportReport, key: (Row) -> String,
+        sheet: String? = nil, report: inout ImportReport, key: (Row) -> String,
         parse: (_ fields: [String], _ columns: ColumnMap) -> Result<Row, RejectionReason>
     ) throws -> [(line: Int, row: Row)] {
         var columns: ColumnMap? = nil
@@ -20,7 +20,7 @@ enum TabularImport {
         var parsed: [(line: Int, row: Row)] = []
         var read = 0
         var rejections: [(line: Int, reason: RejectionReason)] = []
-        let outcome = try CSVFile.read(path: path, encoding: encoding, header: { header in
+        let outcome = try CSVFile.read(path: path, encoding: encoding, sheet: sheet, header: { header in
             columns = try ColumnMap(header: header, specs: specs, mapping: mapping)
             width = header.count
         }, row: { record in

@@ -79,8 +79,9 @@ public final class UploadSpool: Sendable {
             gate.leave(upload.id)
             throw Failure(description: "cannot open the upload file: \(String(cString: strerror(errno)))")
         }
-        var st = stat()
-        guard fstat(fd, &st) == 0, Int64(st.st_size) >= upload.offset else {
+        // The file's length by seeking to its end (the writer writes at explicit offsets).
+        let length = lseek(fd, 0, SEEK_END)
+        guard length >= 0, Int64(length) >= upload.offset else {
             close(fd)
             gate.leave(upload.id)
             throw Failure(description: "the upload file is shorter than its recorded offset; it cannot be resumed")

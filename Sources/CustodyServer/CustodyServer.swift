@@ -69,7 +69,7 @@ public struct CustodyServer: Sendable {
             maxPerAddress: settings.maxLoginFailuresPerAddress,
             window: settings.loginWindow, quiet: settings.loginBurstQuiet), catalog: catalog)
         self.csrfKeyBytes = Self.loadKey(folder.root.appendingPathComponent(".csrf-key"))
-        let naming = (try? FileNameConvention(pattern: config.fileNamePattern, timeZone: config.timeZone))
+        let naming = (try? config.fileNaming())
             ?? (try! FileNameConvention(timeZone: config.timeZone))
         let logger = Logger(label: "custody.uploads")
         let ingestor = Ingestor(folder: folder, catalog: catalog, inspector: ClipInspector(naming: naming), logger: logger, node: config.node.id, vault: self.vault)

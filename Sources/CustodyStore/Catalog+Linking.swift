@@ -428,14 +428,11 @@ extension Catalog {
                 sql: "INSERT OR IGNORE INTO links (clip_id, row_id) VALUES (?, ?)",
                 rows: outcome.links.map { [$0.clipID, rowIDs[$0.row]] })
         }
-        var findingsPerRow: [String: Int] = [:]  // "incident|officer" → coverage findings
-        // Coverage findings only: "fully covered" is about when the camera ran; what it saw
-        // (issue 14) has findings and usable coverage of its own.
-        for f in outcome.findings where f.kind != .lateUpload && !f.kind.isContent {
-            findingsPerRow["\(f.incidentID ?? "")|\(f.officerID)", default: 0] += 1
-        }
+        // Coverage findings only, per row (an officer may attend an incident twice): "fully
+        // covered" is about when the camera ran; what it saw (issue 14) has findings and usable
+        // coverage of its own.
         let coverage: [SQLArguments] = outcome.coverage.sorted(by: { $0.key < $1.key }).map { row, value in
-            [rowIDs[row], value, findingsPerRow["\(rows[row].incidentID)|\(rows[row].officerID)"] ?? 0, outcome.usable[row]]
+            [rowIDs[row], value, outcome.coverageFindings[row] ?? 0, outcome.usable[row]]
         }
         if replacing {
             try db.insertRows(into: "coverage", columns: ["row_id", "coverage", "findings", "usable"], rows: coverage)

@@ -253,7 +253,7 @@ extension Catalog {
             }
             var officers: [String: [String]] = [:]
             for row in try SQLRow.fetchAll(
-                db, sql: "SELECT incident_id, officer_id FROM dispatch_rows WHERE incident_id IN \(list) ORDER BY officer_id", arguments: SQLArguments(ids))
+                db, sql: "SELECT DISTINCT incident_id, officer_id FROM dispatch_rows WHERE incident_id IN \(list) ORDER BY officer_id", arguments: SQLArguments(ids))
             {
                 officers[row[0], default: []].append(row[1])
             }

@@ -10,15 +10,23 @@ extension Catalog {
         try await backend.read { db in
             let rows = try SQLRow.fetchAll(db, sql: """
                 SELECT d.*, c.coverage, c.usable FROM dispatch_rows d LEFT JOIN coverage c ON c.row_id = d.id
-                WHERE d.incident_id = ? ORDER BY d.officer_id
+                WHERE d.incident_id = ? ORDER BY d.officer_id, d.dispatched_at\(db.dialect.nullsFirst), d.id
                 """, arguments: [incidentID])
             guard let first = rows.first else { return nil }
+            // A unit dispatched more than once has an attendance number (1, 2, …) on each row.
+            var attendances: [String: Int] = [:]
+            for r in rows { attendances[r["officer_id"] as String, default: 0] += 1 }
+            var seen: [String: Int] = [:]
             func time(_ r: SQLRow, _ c: String) -> JSONValue {
                 (r[c] as Double?).map { .string(Timestamp.format(Date(timeIntervalSince1970: $0))) } ?? .null
             }
             let officers: [JSONValue] = rows.map { r in
-                .object([
-                    ("officer_id", .string(r["officer_id"])), ("received_at", time(r, "received_at")),
+                let officer: String = r["officer_id"]
+                seen[officer, default: 0] += 1
+                return .object([
+                    ("officer_id", .string(officer)),
+                    ("attendance", attendances[officer]! > 1 ? .int(Int64(seen[officer]!)) : .null),
+                    ("received_at", time(r, "received_at")),
                     ("dispatched_at", time(r, "dispatched_at")), ("arrived_at", time(r, "arrived_at")),
                     ("cleared_at", time(r, "cleared_at")),
                     ("judged", .bool(r["arrived_at"] as Double? != nil && r["cleared_at"] as Double? != nil)),

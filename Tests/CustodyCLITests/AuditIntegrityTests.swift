@@ -208,6 +208,6 @@ import Testing
         let yesterday = CalendarDay(containing: Date(), zone: fx.zone).adding(days: -1)
         let plain = try Run.program(Self.custody, ["audit", "--data", fx.data])
         #expect(plain.status == 0, "\(plain.stderr)")
-        #expect(plain.stdout.hasPrefix("audit \(yesterday):"))
+        #expect(plain.stdout.hasPrefix("audit \(yesterday) (\(fx.zone.configName)):"), "the day and the zone it is cut in")
     }
 }

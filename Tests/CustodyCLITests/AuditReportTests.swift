@@ -212,7 +212,7 @@ import Testing
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         // One summary line on stdout; progress on stderr.
         #expect(run.stdoutLines.count == 1)
-        #expect(run.stdout.hasPrefix("audit 2024-02-18: 3 call(s) judged, 3 with footage (100.0%), 1 fully covered (33.3%), 2 finding(s)"))
+        #expect(run.stdout.hasPrefix("audit 2024-02-18 (Asia/Shanghai): 3 call(s) judged, 3 with footage (100.0%), 1 fully covered (33.3%), 2 finding(s)"))
         #expect(run.stdout.contains("reports daily-2024-02-18 weekly-2024-W07"))
         #expect(run.stdout.contains("integrity ok"))
         #expect(run.stderr.contains("custody audit: fixity:"))

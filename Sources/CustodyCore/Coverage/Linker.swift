@@ -49,6 +49,9 @@ public enum Linker {
         /// Usable coverage of each judged row (issue 14): the share of its window with a
         /// picture neither obscured nor frozen, by index into `rows`.
         public var usable: [Int: Double] = [:]
+        /// How many coverage findings (late start, early stop, interruption, no recording) each
+        /// judged row has, by index into `rows`: one officer may attend an incident twice.
+        public var coverageFindings: [Int: Int] = [:]
         public var unlinked: [Int64] = []
         public var unattributed: [Int64] = []
 
@@ -112,6 +115,7 @@ public enum Linker {
             let inWindow = overlapping.map { Interval(clips[$0].start, clips[$0].end) }
             let judgement = CoverageRule.judge(window: window, clips: inWindow, policy: policy)
             outcome.coverage[r] = judgement.coverage
+            outcome.coverageFindings[r] = judgement.findings.count
             for (kind, stretch) in judgement.findings {
                 outcome.findings.append(Finding(
                     incidentID: row.incidentID, officerID: row.officerID, kind: kind, start: stretch.start, end: stretch.end,

@@ -12,11 +12,14 @@ public struct DispatchRow: Sendable, Equatable, Hashable {
     public var priority: String?
     public var station: String?
     public var location: String?
+    /// What tells this officer's attendances at the incident apart, when the export has a column
+    /// for it (a mapping's `attendance_id`); without one, the dispatch time does (issue 16).
+    public var attendance: String?
 
     public init(
         incidentID: String, officerID: String, receivedAt: Date? = nil, dispatchedAt: Date? = nil,
         arrivedAt: Date? = nil, clearedAt: Date? = nil, category: String? = nil, priority: String? = nil,
-        station: String? = nil, location: String? = nil
+        station: String? = nil, location: String? = nil, attendance: String? = nil
     ) {
         self.incidentID = incidentID
         self.officerID = officerID
@@ -28,6 +31,39 @@ public struct DispatchRow: Sendable, Equatable, Hashable {
         self.priority = priority
         self.station = station
         self.location = location
+        self.attendance = attendance
+        if let attendance { attendanceKey = "id:" + attendance }
+    }
+
+    /// The catalog's key of this attendance beside incident and officer (issue 16): "id:" and
+    /// the export's attendance value when it has that column; else "" for the officer's first
+    /// attendance at the incident in the file and "n:2", "n:3", … for a unit dispatched again
+    /// (a different dispatch time in the same file), in dispatch order. So a re-export of the
+    /// same calls, times corrected, updates its rows instead of doubling them.
+    public var attendanceKey: String = ""
+
+    /// Numbers the attendances of each (incident, officer) among `rows` (one file's valid rows)
+    /// by dispatch time, and sets their keys.
+    public static func numberAttendances(_ rows: inout [(line: Int, row: DispatchRow)]) {
+        var groups: [String: [Int]] = [:]
+        for (i, r) in rows.enumerated() {
+            if let attendance = r.row.attendance {
+                rows[i].row.attendanceKey = "id:" + attendance
+            } else {
+                groups["\(r.row.incidentID)\u{1F}\(r.row.officerID)", default: []].append(i)
+            }
+        }
+        for indices in groups.values {
+            let ordered = indices.sorted {
+                (rows[$0].row.dispatchedAt ?? .distantPast, rows[$0].line) < (rows[$1].row.dispatchedAt ?? .distantPast, rows[$1].line)
+            }
+            for (n, i) in ordered.enumerated() { rows[i].row.attendanceKey = n == 0 ? "" : "n:\(n + 1)" }
+        }
+    }
+
+    /// The attendance value an `attendanceKey` was made from, if it came from a column.
+    public static func attendance(fromKey key: String) -> String? {
+        key.hasPrefix("id:") ? String(key.dropFirst(3)) : nil
     }
 
     /// Judged calls have both an arrival and a clearance (SPEC §7).
@@ -44,6 +80,7 @@ public struct DispatchRow: Sendable, Equatable, Hashable {
         ColumnSpec("priority", aliases: ["警情级别"]),
         ColumnSpec("station", aliases: ["派出所", "处警单位"]),
         ColumnSpec("location", aliases: ["地址", "发案地点"]),
+        ColumnSpec("attendance_id", aliases: ["派警序号"]),
     ]
 
     /// Validates one row (SPEC §3): required values present, every time readable, and the
@@ -65,7 +102,8 @@ public struct DispatchRow: Sendable, Equatable, Hashable {
         let row = DispatchRow(
             incidentID: incident, officerID: officer, receivedAt: parsed["received_at"],
             dispatchedAt: parsed["dispatched_at"], arrivedAt: parsed["arrived_at"], clearedAt: parsed["cleared_at"],
-            category: value("category"), priority: value("priority"), station: value("station"), location: value("location"))
+            category: value("category"), priority: value("priority"), station: value("station"), location: value("location"),
+            attendance: value("attendance_id"))
         if let cleared = row.clearedAt {
             if let arrived = row.arrivedAt, cleared < arrived { return .failure(.order("cleared_at", "arrived_at")) }
             if let dispatched = row.dispatchedAt, cleared < dispatched { return .failure(.order("cleared_at", "dispatched_at")) }

@@ -13,6 +13,10 @@ public struct ImportReport: Sendable {
     public var fileError: String?
     /// Further figures a command adds (e.g. clips re-attributed, calls with footage).
     public var extra: [(String, Int)] = []
+    /// The zone local times were read in (the dispatch import states it).
+    public var timeZone: String?
+    /// Sentences the human report adds after the figures (e.g. which units were re-dispatched).
+    public var notes: [String] = []
 
     public init(file: String) { self.file = file }
 
@@ -41,6 +45,7 @@ public struct ImportReport: Sendable {
         var text = "\(file): \(rowsRead) rows read\(read), \(imported) imported (\(new) new, \(updated) updated, \(unchanged) unchanged), \(rejected) rejected"
         if importedNothing { text += " — nothing imported: every row was rejected" }
         for (name, value) in extra { text += "\n  \(name): \(value)" }
+        for note in notes { text += "\n  \(note)" }
         if !rejections.isEmpty {
             text += "\n  rejected rows, by reason:"
             for group in groupedRejections {
@@ -60,6 +65,7 @@ extension ImportReport: JSONLineConvertible {
         var o = JSONObjectBuilder()
         o.add("file", file)
         o.add("encoding", encoding, null: true)
+        if let timeZone { o.add("time_zone", timeZone) }
         o.add("rows", rowsRead)
         o.add("imported", imported)
         o.add("new", new)

@@ -16,10 +16,16 @@ extension CustodyServer {
         let officers: [[String: Any]] = rows.map { row in
             let officer = row["officer_id"]?.stringValue ?? ""
             let mine = clips.filter { $0["officer_id"]?.stringValue == officer }
-            let theirFindings = findings.filter { $0["officer_id"]?.stringValue == officer }
             var window: (Double, Double)? = nil
             if let a = time(row["arrived_at"]), let c = time(row["cleared_at"]) {
                 window = (config.policy.windowStart == .dispatched ? (time(row["dispatched_at"]) ?? a) : a, c)
+            }
+            // A unit dispatched more than once: each attendance shows the findings about its own window.
+            let attendance = row["attendance"]?.intValue
+            let theirFindings = findings.filter { f in
+                guard f["officer_id"]?.stringValue == officer else { return false }
+                guard attendance != nil, let window, let s = time(f["start"]), let e = time(f["end"]) else { return true }
+                return e >= window.0 - 600 && s <= window.1 + 600
             }
             let clipMarks = mine.compactMap { c -> Timeline.Mark? in
                 guard let s = time(c["start"]), let e = time(c["end"]) else { return nil }
@@ -92,12 +98,17 @@ extension CustodyServer {
                 ).svg(),
                 "findings": rows + handlingRows,
             ]
+            if let attendance { values["attendance"] = l["attendance_n"].replacingOccurrences(of: "{n}", with: String(attendance)) }
             if let c = row["coverage"]?.doubleValue { values["coverage"] = String(format: "%.0f%%", c * 100) }
             if let u = row["usable_coverage"]?.doubleValue { values["usable_coverage"] = String(format: "%.0f%%", u * 100) }
             return values
         }
         let dispatch: [[String: Any]] = rows.map { row in
             var r: [String: Any] = ["officer_id": row["officer_id"]?.stringValue ?? ""]
+            if let n = row["attendance"]?.intValue {
+                r["attendance"] = l["attendance_n"].replacingOccurrences(of: "{n}", with: String(n))
+                r["repeat"] = n > 1
+            }
             for (key, column) in [("received", "received_at"), ("dispatched", "dispatched_at"), ("arrived", "arrived_at"), ("cleared", "cleared_at")] {
                 r[key] = HTML.localTime(time(row[column]), zone: zone)
             }

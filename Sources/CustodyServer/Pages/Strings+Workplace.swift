@@ -137,6 +137,7 @@ extension Language {
         "import_linked": ["已重新关联 {officers} 名民警：{links} 条关联，{findings} 个问题。", "Relinked {officers} officers: {links} links, {findings} findings."],
         "import_incidents_new": ["新警情", "New incidents"], "import_incidents_updated": ["更新的警情", "Updated incidents"],
         "import_clips_attributed": ["重新归属的录像", "Clips attributed"],
+        "import_units_redispatched": ["重复派警（各次出警分别保留）", "Units re-dispatched (each attendance kept)"],
         "import_too_large": ["文件超过 {mb} MB，未导入。", "The file is larger than {mb} MB; nothing was imported."],
         "mapping_unknown": ["没有这个映射文件。", "No such mapping file."], "mapping_unreadable": ["映射文件无法使用：", "The mapping file cannot be used:"],
         "rej_missing": ["缺少 {column}", "{column} is missing"], "rej_bad_time": ["{column} 不是有效时间（{value}）", "{column} is not a time ({value})"],

@@ -58,7 +58,7 @@ enum Language: String, Sendable, CaseIterable {
         "all": ["全部", "All"],
         "reason": ["原因", "Reason"],
         "incident": ["警情", "Incident"],
-        "officer": ["民警", "Officer"],
+        "officer": ["民警", "Officer"], "attendance_n": ["第 {n} 次出警", "attendance {n}"],
         "occurred": ["发生时间", "When"],
         "state": ["状态", "State"],
         "claimed_by": ["审查人", "Reviewer"],

@@ -87,11 +87,11 @@ enum Templates {
         {{#station}}<dt>{{t.station}}</dt><dd>{{station}}</dd>{{/station}}{{#location}}<dt>{{t.location}}</dt><dd>{{location}}</dd>{{/location}}
         <dt>{{t.times_in}}</dt><dd>{{zone}}</dd></dl>
         <h2>{{t.dispatch_times}}</h2><div class="scroll"><table id="dispatch-times"><thead><tr><th>{{t.officer}}</th><th>{{t.t_received}}</th><th>{{t.t_dispatched}}</th><th>{{t.t_arrived}}</th><th>{{t.t_cleared}}</th><th>{{t.on_scene}}</th></tr></thead><tbody>
-        {{#dispatch}}<tr><td>{{officer_id}}</td><td>{{received}}</td><td>{{dispatched}}</td><td>{{arrived}}</td><td>{{cleared}}</td><td>{{on_scene}}</td></tr>{{/dispatch}}
+        {{#dispatch}}<tr><td>{{officer_id}}{{#attendance}} <span class="muted">· {{attendance}}</span>{{/attendance}}</td><td>{{received}}</td><td>{{dispatched}}</td><td>{{arrived}}</td><td>{{cleared}}</td><td>{{on_scene}}</td></tr>{{/dispatch}}
         </tbody></table></div>
         {{#has_holds}}<h2>{{t.holds}}</h2><ul id="holds">{{#holds}}<li><span class="badge p5">{{kind}}</span> {{what}} · {{reason}} · {{placed_by}} {{placed_at}}</li>{{/holds}}</ul>{{/has_holds}}
         </div>
-        {{#officers}}<div class="card"><h2>{{t.officer}} {{officer_id}} {{#judged}}<span class="muted">· {{t.coverage}} {{coverage}}{{#usable_coverage}} · <span class="usable" title="{{t.usable_coverage_hint}}">{{t.usable_coverage}} {{usable_coverage}}</span>{{/usable_coverage}}</span>{{/judged}}{{^judged}}<span class="muted">· {{t.not_judged}}</span>{{/judged}}</h2>
+        {{#officers}}<div class="card"><h2>{{t.officer}} {{officer_id}}{{#attendance}} <span class="muted">· {{attendance}}</span>{{/attendance}} {{#judged}}<span class="muted">· {{t.coverage}} {{coverage}}{{#usable_coverage}} · <span class="usable" title="{{t.usable_coverage_hint}}">{{t.usable_coverage}} {{usable_coverage}}</span>{{/usable_coverage}}</span>{{/judged}}{{^judged}}<span class="muted">· {{t.not_judged}}</span>{{/judged}}</h2>
         <div class="legend"><span><i style="background:#d5dbe3"></i>{{t.required_window}}</span><span><i style="background:#27ae60"></i>{{t.recorded}}</span><span><i style="background:#e74c3c"></i>{{t.gap}}</span></div>
         <div class="scroll">{{{svg}}}</div>
         <div class="scroll"><table><thead><tr><th>{{t.findings}}</th><th>{{t.started}}</th><th>{{t.ended}}</th><th>{{t.duration}}</th><th class="noprint"></th></tr></thead><tbody>
@@ -105,7 +105,7 @@ enum Templates {
         <div class="card"><h2>{{t.review}}</h2>{{#item_about}}<p class="muted" id="item-about">{{item_about}}</p>{{/item_about}}{{{review}}}
         {{#can_request}}<details style="margin-top:12px"{{#no_open_item}} open{{/no_open_item}}><summary>{{t.request_review}}</summary>
         <form id="request-review" method="post" action="/incidents/{{incident_id}}/request-review"><input type="hidden" name="_csrf" value="{{csrf}}">
-        <p><label>{{t.officer}} <select name="officer"><option value="">{{t.whole_call}}</option>{{#dispatch}}<option value="{{officer_id}}">{{officer_id}}</option>{{/dispatch}}</select></label></p>
+        <p><label>{{t.officer}} <select name="officer"><option value="">{{t.whole_call}}</option>{{#dispatch}}{{^repeat}}<option value="{{officer_id}}">{{officer_id}}</option>{{/repeat}}{{/dispatch}}</select></label></p>
         <p><label>{{t.request_reason}}<br><textarea name="reason" rows="2" maxlength="400" required style="width:100%"></textarea></label></p>
         <button class="ghost" id="request">{{t.request_review}}</button></form></details>{{/can_request}}</div></div>
         <script>

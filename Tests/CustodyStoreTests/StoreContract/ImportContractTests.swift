@@ -48,6 +48,45 @@ extension StoreContract {
             }
         }
 
+        /// Issue 16: a unit dispatched to the same incident twice is two attendances, each linked
+        /// and judged on its own; the import says so; the same rows again change nothing.
+        @Test(arguments: Backend.allCases)
+        func aUnitDispatchedTwiceKeepsBothAttendances(_ backend: Backend) async throws {
+            try await backend.withCatalog { c in
+                var first = Given.row("I-5", "A", from: 0, to: 600)
+                var second = Given.row("I-5", "A", from: 3000, to: 3600)
+                var lines = [(line: 2, row: first), (line: 3, row: second), (line: 4, row: Given.row("I-5", "B", from: 0, to: 600))]
+                DispatchRow.numberAttendances(&lines)
+                #expect(lines.map(\.row.attendanceKey) == ["", "n:2", ""])
+                (first, second) = (lines[0].row, lines[1].row)
+                let imported = try await c.upsertDispatch(lines, source: "cad.csv", actor: "test")
+                #expect(imported.new == 3 && imported.newIncidents == 1)
+                #expect(imported.redispatched == [.init(incidentID: "I-5", officerID: "A")])
+                await #expect(try c.dispatchRows(incident: "I-5") == [first, second, lines[2].row])
+                // The first attendance fully recorded; the second with a 30 s interruption.
+                try await Given.clip(c, 1, officer: "A", start: Given.at(0), duration: 600)
+                try await Given.clip(c, 2, officer: "A", start: Given.at(3000), duration: 200)
+                try await Given.clip(c, 3, officer: "A", start: Given.at(3230), duration: 370)
+                try await Given.clip(c, 4, officer: "B", start: Given.at(0), duration: 600)
+                try await c.relink(officers: nil, policy: Policy(), actor: "test")
+                await #expect(LinkingContractTests.describe(try c.findings(.init(incidentID: "I-5"))) == ["I-5 A interruption 3200…3230 (30 s)"])
+                let clips = try await c.clips(ofOfficer: "A").map(\.incidents)
+                #expect(clips == [["I-5"], ["I-5"], ["I-5"]], "every clip of both attendances is linked")
+                let figures = try await c.coverageFigures()
+                #expect(figures.judged == 3 && figures.judgedWithFootage == 3 && figures.fullyCovered == 2)
+                // The incident page shows both attendances, numbered.
+                let detail = try #require(try await c.incidentDetail("I-5"))
+                #expect(detail["officers"]?.arrayValue.map { "\($0["officer_id"]?.stringValue ?? "")#\($0["attendance"]?.intValue ?? 0)" } == ["A#1", "A#2", "B#0"])
+                // The same file again: nothing new; the second attendance corrected: updated in place.
+                let again = try await c.upsertDispatch(lines, source: "cad.csv", actor: "test")
+                #expect(again.unchanged == 3 && again.new == 0 && again.updated == 0)
+                lines[1].row.clearedAt = Given.at(3700)
+                let corrected = try await c.upsertDispatch(lines, source: "cad-2.csv", actor: "test")
+                #expect(corrected.updated == 1 && corrected.new == 0 && corrected.officers == ["A"])
+                await #expect(try c.dispatchRowCount() == 3)
+            }
+        }
+
         @Test(arguments: Backend.allCases)
         func theSameCheckoutsImportedTwiceChangeNothing(_ backend: Backend) async throws {
             try await backend.withCatalog { c in

@@ -462,5 +462,13 @@ enum PostgresSchema {
             "ALTER TABLE findings ADD COLUMN usable_coverage DOUBLE PRECISION",
             "INSERT INTO content_analysis (sha256, state, queued_at) SELECT sha256, 'pending', stored_at FROM evidence WHERE location = 'vault'",
         ]),
+        Migration(version: 12, identifier: "v12: attendances", statements: [
+            // A unit dispatched twice to one call is two attendances (issue 16): keyed by the
+            // export's attendance column ("id:" + value), else '' for the first and "n:2", … for
+            // the next (DispatchRow.attendanceKey); every row so far is a first.
+            "ALTER TABLE dispatch_rows ADD COLUMN attendance_key \(text) NOT NULL DEFAULT ''",
+            "ALTER TABLE dispatch_rows DROP CONSTRAINT dispatch_rows_incident_id_officer_id_key",
+            "ALTER TABLE dispatch_rows ADD CONSTRAINT dispatch_rows_attendance UNIQUE (incident_id, officer_id, attendance_key)",
+        ]),
     ]
 }

@@ -359,6 +359,48 @@ extension SQLiteBackend {
                 INSERT INTO content_analysis (sha256, state, queued_at) SELECT sha256, 'pending', stored_at FROM evidence WHERE location = 'vault';
                 """)
         }
+        migrator.registerMigration("v12: attendances") { db in
+            // A unit dispatched twice to one call is two attendances (issue 16): a row is keyed by
+            // incident, officer and attendance — the export's attendance column when a mapping
+            // names one ("id:" + value), else '' for the first and "n:2", … for the next (see
+            // DispatchRow.attendanceKey); every row so far is a first. SQLite cannot change a
+            // table's UNIQUE constraint, so the table is rebuilt with its ids (links and coverage
+            // name rows by id).
+            try db.execute(sql: """
+                CREATE TABLE dispatch_rows_v12 (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    incident_id TEXT NOT NULL,
+                    officer_id TEXT NOT NULL,
+                    received_at REAL,
+                    dispatched_at REAL,
+                    arrived_at REAL,
+                    cleared_at REAL,
+                    category TEXT,
+                    priority TEXT,
+                    station TEXT,
+                    location TEXT,
+                    source TEXT NOT NULL,
+                    line INTEGER NOT NULL,
+                    imported_at REAL NOT NULL,
+                    attendance_key TEXT NOT NULL DEFAULT '',
+                    UNIQUE (incident_id, officer_id, attendance_key)
+                );
+                INSERT INTO dispatch_rows_v12 (id, incident_id, officer_id, received_at, dispatched_at, arrived_at, cleared_at,
+                    category, priority, station, location, source, line, imported_at, attendance_key)
+                SELECT id, incident_id, officer_id, received_at, dispatched_at, arrived_at, cleared_at,
+                    category, priority, station, location, source, line, imported_at, ''
+                FROM dispatch_rows;
+                DELETE FROM sqlite_sequence WHERE name = 'dispatch_rows_v12';
+                INSERT INTO sqlite_sequence (name, seq) SELECT 'dispatch_rows_v12', MAX(
+                    COALESCE((SELECT MAX(id) FROM dispatch_rows), 0),
+                    COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'dispatch_rows'), 0));
+                DROP TABLE dispatch_rows;
+                ALTER TABLE dispatch_rows_v12 RENAME TO dispatch_rows;
+                CREATE INDEX dispatch_officer ON dispatch_rows(officer_id);
+                CREATE INDEX dispatch_arrived ON dispatch_rows(arrived_at);
+                CREATE INDEX dispatch_open ON dispatch_rows(officer_id) WHERE cleared_at IS NULL;
+                """)
+        }
         return migrator
     }
 }
