@@ -37,6 +37,8 @@ public enum ConfigFile {
         link_before_minutes = 5      # a clip links to a call from dispatch − this …
         link_after_minutes = 10      # … to clearance + this
         window_starts_at = "arrived" # or "dispatched"
+        prebuffer_required_seconds = 0 # pre-event buffer a recorder that reports its activation
+                                     # (Axis) must hold before it: shorter is no_prebuffer; 0 = off
 
         # The 110 handling chain: 接警 received → 派警 dispatched → 到场 arrived → 处警 cleared.
         # A delay longer than its limit is a finding; a call still open that long is one too.
@@ -125,6 +127,7 @@ public enum ConfigFile {
             if let v = try number("late_upload_hours") { config.policy.lateUploadSeconds = v * 3600 }
             if let v = try number("link_before_minutes") { config.policy.linkBeforeSeconds = v * 60 }
             if let v = try number("link_after_minutes") { config.policy.linkAfterSeconds = v * 60 }
+            if let v = try number("prebuffer_required_seconds") { config.policy.prebufferRequiredSeconds = v }
             if let start = policy["window_starts_at"] {
                 guard let text = start.string, let value = Policy.WindowStart(rawValue: text) else {
                     throw Failure(description: "\(path): policy.window_starts_at must be \"arrived\" or \"dispatched\".")

@@ -54,6 +54,9 @@ public struct CustodyServer: Sendable {
     let tokens = TokenCache()
     /// Resumable uploads in the data folder, handed to the ingest pipeline when complete.
     public let uploads: UploadSpool
+    /// Recordings the Axis body-worn system uploads (issue 16), and its tokens.
+    public let axisInbox: AxisInbox
+    let axisTokens = AxisTokens()
     /// Key for CSRF tokens, kept in the data folder so tokens survive a restart.
     let csrfKeyBytes: [UInt8]
     var csrfKey: SymmetricKey { SymmetricKey(data: csrfKeyBytes) }
@@ -74,6 +77,14 @@ public struct CustodyServer: Sendable {
         let logger = Logger(label: "custody.uploads")
         let ingestor = Ingestor(folder: folder, catalog: catalog, inspector: ClipInspector(naming: naming), logger: logger, node: config.node.id, vault: self.vault)
         self.uploads = UploadSpool(folder: folder, catalog: catalog, ingestor: ingestor, policy: config.policy, limits: config.uploads, logger: logger)
+        // Axis clips are named <recording container>/<StartTime>_<id>.mkv: the axis profile first.
+        let axisNaming = FileNameConvention(
+            profiles: [FileNameConvention.builtInProfile("axis", zone: config.timeZone)!] + naming.profiles, timeZone: config.timeZone)
+        let axisIngestor = Ingestor(
+            folder: folder, catalog: catalog, inspector: ClipInspector(naming: axisNaming), logger: Logger(label: "custody.axis"),
+            node: config.node.id, vault: self.vault)
+        self.axisInbox = AxisInbox(
+            folder: folder, catalog: catalog, ingestor: axisIngestor, policy: config.policy, limits: config.uploads, logger: Logger(label: "custody.axis"))
     }
 
     static func loadKey(_ file: URL) -> [UInt8] {
@@ -104,6 +115,7 @@ public struct CustodyServer: Sendable {
         addMyFootageRoutes(router)
         addReportRoutes(router)
         addHoldRoutes(router)
+        addAxisRoutes(router)
         return router
     }
 

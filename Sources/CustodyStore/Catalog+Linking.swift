@@ -332,6 +332,7 @@ extension Catalog {
             for i in chunk { clips[i].sha256 = sha256s[clips[i].id] ?? "" }
         }
         try loadStretches(db, officers: list, into: &clips)
+        try loadActivations(db, officers: list, into: &clips)
         let loaded = Date()
         // Officers in groups of about `writeItems` rows and clips, each computed and written on
         // its own: one officer's links are recomputed from that officer's rows and clips only.

@@ -60,7 +60,7 @@ public enum Review {
     /// put up for review by hand (after a complaint) ranks with an interruption.
     public static let priorities: [String: Int] = [
         "no_recording": 0, "early_stop": 1, "late_start": 2, "obscured_video": 2, "interruption": 3, "frozen_video": 3,
-        "muted_audio": 3, "requested": 3, "late_upload": 4,
+        "muted_audio": 3, "requested": 3, "no_prebuffer": 4, "late_upload": 4,
         "no_arrival": 4, "not_closed": 4, "slow_dispatch": 4, "slow_arrival": 4,
         "unreadable": 5, "unattributed": 6, "unlinked": 7, "sample": 8,
     ]

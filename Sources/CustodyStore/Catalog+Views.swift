@@ -65,6 +65,17 @@ extension Catalog {
                     ("stretches", .array(stretchesOf[r["sha256"] as String] ?? [])),
                 ])
             }
+            // Bookmarks the recorders of these clips set (issue 16), for the timeline.
+            var bookmarks: [JSONValue] = []
+            for clip in clips {
+                guard let sha = clip["sha256"]?.stringValue, let info = try Self.recorderInfo(db, sha256: sha) else { continue }
+                for b in info["bookmarks"]?.arrayValue ?? [] {
+                    bookmarks.append(.object([
+                        ("officer_id", clip["officer_id"] ?? .null), ("clip_sha256", .string(sha)), ("start", b["start"] ?? .null),
+                        ("label", .string([b["category"]?.stringValue, b["text"]?.stringValue].compactMap { $0 }.joined(separator: ": "))),
+                    ]))
+                }
+            }
             let findings = try Self.findingRows(db, where: "incident_id = ?", [incidentID])
             let handling = rows.flatMap { HandlingRule.evaluate(Self.dispatchRow($0), policy: policy, asOf: asOf) }.sorted(by: HandlingFinding.printOrder)
             return .object([
@@ -74,7 +85,7 @@ extension Catalog {
                 ("station", (first["station"] as String?).map { .string($0) } ?? .null),
                 ("location", (first["location"] as String?).map { .string($0) } ?? .null),
                 ("officers", .array(officers)), ("clips", .array(clips)), ("findings", .array(findings.map(\.jsonValue))),
-                ("handling", .array(handling.map(\.jsonValue))),
+                ("handling", .array(handling.map(\.jsonValue))), ("bookmarks", .array(bookmarks)),
             ])
         }
     }
@@ -128,6 +139,7 @@ extension Catalog {
                 ("incidents", .array(incidents.map { .string($0) })),
                 ("findings", .array(findings.sorted(by: Finding.printOrder).map(\.jsonValue))),
                 ("content", content),
+                ("recorder", try Self.recorderInfo(db, sha256: evidence.sha256) ?? .null),
             ])
         }
     }

@@ -24,7 +24,7 @@ public struct CatalogMigration: Sendable {
         var identity: String?
     }
 
-    /// Every table of schema v11, parents before children (rows are copied with all their
+    /// Every table of schema v13, parents before children (rows are copied with all their
     /// columns, `SELECT *`, so a migration that only adds a column needs nothing here). A source with a table not named here
     /// is refused rather than copied in part: a new migration must add its table.
     static let tables: [Table] = [
@@ -51,6 +51,11 @@ public struct CatalogMigration: Sendable {
         Table(name: "relink_wanted", key: ["officer_id"]),
         Table(name: "content_analysis", key: ["sha256"]),
         Table(name: "content_stretches", key: ["sha256", "kind", "start"]),
+        Table(name: "axis_accounts", key: ["user_name"]),
+        Table(name: "axis_users", key: ["uuid"]),
+        Table(name: "axis_devices", key: ["serial"]),
+        Table(name: "axis_recordings", key: ["container"]),
+        Table(name: "axis_objects", key: ["container", "name"]),
         // Kept by triggers on review_items; copied last, overwriting what the triggers counted.
         Table(name: "queue_counts", key: ["state"]),
     ]

@@ -83,7 +83,7 @@ import Testing
             var cells: [String] = [scope, station, officer, String(n[0]), String(n[1]), Self.text(Self.share(n[1], n[0]))]
             cells += [String(n[2]), Self.text(Self.share(n[2], n[0]))]
             cells += n[3...7].map { String($0) }
-            cells += ["0", "0", "0"]  // obscured_video, frozen_video, muted_audio: none in this week's fixture
+            cells += ["0", "0", "0", "0"]  // obscured_video, frozen_video, muted_audio, no_prebuffer: none in this week's fixture
             cells.append(String(n[3...7].reduce(0, +)))
             cells += n[8...11].map { String($0) }
             cells += [String(p[0]), Self.text(Self.share(p[1], p[0])), Self.text(Self.share(p[2], p[0]))]
@@ -143,7 +143,9 @@ import Testing
         #expect(rows.first == ["scope", "station", "officer_id", "calls_judged", "with_footage", "with_footage_share", "fully_covered",
                                "fully_covered_share", "no_recording", "early_stop", "late_start", "interruption", "late_upload",
                                // What the cameras saw (issue 14), after the columns that were there before.
-                               "obscured_video", "frozen_video", "muted_audio", "findings_total", "reviews", "compliant", "violation", "justified", "prev_calls_judged",
+                               "obscured_video", "frozen_video", "muted_audio",
+                               // The pre-event buffer (issue 16).
+                               "no_prebuffer", "findings_total", "reviews", "compliant", "violation", "justified", "prev_calls_judged",
                                "prev_with_footage_share", "prev_fully_covered_share", "prev_findings_total", "prev_reviews",
                                // The handling chain's columns (issue 15): see HandlingReportTests.
                                "handling_calls", "dispatch_median_s", "dispatch_p90_s", "arrival_median_s", "arrival_p90_s",

@@ -111,8 +111,8 @@ import Testing
         #expect(csv.hasPrefix("\u{FEFF}scope,station,officer_id,"))
         let lines = csv.dropFirst().components(separatedBy: "\r\n").filter { !$0.isEmpty }
         #expect(lines.count == 4)  // header, total, station, officer
-        #expect(lines[1] == "total,,,2,1,0.5000,1,0.5000,1,0,0,0,0,0,0,0,1,1,0,1,0,1,1.0000,0.0000,1,0")
-        #expect(lines[2] == "station,\"城东<派出所>, \"\"一所\"\"\",,2,1,0.5000,1,0.5000,1,0,0,0,0,0,0,0,1,0,0,0,0,1,1.0000,0.0000,1,0")
+        #expect(lines[1] == "total,,,2,1,0.5000,1,0.5000,1,0,0,0,0,0,0,0,0,1,1,0,1,0,1,1.0000,0.0000,1,0")
+        #expect(lines[2] == "station,\"城东<派出所>, \"\"一所\"\"\",,2,1,0.5000,1,0.5000,1,0,0,0,0,0,0,0,0,1,0,0,0,0,1,1.0000,0.0000,1,0")
         #expect(lines[3].hasPrefix("officer,\"城东<派出所>, \"\"一所\"\"\",7,2,"))
     }
 

@@ -10,10 +10,13 @@ public enum FindingKind: String, Sendable, Equatable, Hashable, CaseIterable, Co
     case interruption
     case frozenVideo = "frozen_video"
     case mutedAudio = "muted_audio"
+    /// A recording whose pre-event buffer is shorter than policy requires (issue 16): the
+    /// seconds before activation that show what led to it are missing.
+    case noPrebuffer = "no_prebuffer"
     case lateUpload = "late_upload"
 
     /// Lower is more urgent: no_recording > early_stop > late_start > obscured_video >
-    /// interruption > frozen_video > muted_audio > late_upload. A covered lens loses the picture
+    /// interruption > frozen_video > muted_audio > no_prebuffer > late_upload. A covered lens loses the picture
     /// as surely as a late start; a frozen picture or missing sound loses less.
     public var priority: Int { Self.allCases.firstIndex(of: self)! }
 
@@ -22,7 +25,7 @@ public enum FindingKind: String, Sendable, Equatable, Hashable, CaseIterable, Co
     /// The order of report columns: the kinds of SPEC §7 where they always were, then those of
     /// issue 14 (a report's CSV keeps its earlier columns in place).
     public static let reportOrder: [FindingKind] = [
-        .noRecording, .earlyStop, .lateStart, .interruption, .lateUpload, .obscuredVideo, .frozenVideo, .mutedAudio,
+        .noRecording, .earlyStop, .lateStart, .interruption, .lateUpload, .obscuredVideo, .frozenVideo, .mutedAudio, .noPrebuffer,
     ]
 
     /// The kinds found in what a clip shows and sounds like, not in when it ran.
@@ -92,7 +95,7 @@ extension Finding: JSONLineConvertible {
         o.add("seconds", seconds)
         if kind == .lateUpload {
             o.add("clip_sha256", clipSHA256)
-        } else if kind.isContent {
+        } else if kind.isContent || kind == .noPrebuffer {
             o.add("clip_sha256", clipSHA256)
             o.add("window_start", windowStart.map { Timestamp.format(Date(timeIntervalSince1970: $0)) })
             o.add("window_end", windowEnd.map { Timestamp.format(Date(timeIntervalSince1970: $0)) })

@@ -2,6 +2,19 @@ import Foundation
 
 /// A clip as linking sees it: who recorded it, when, and when it was first handed in.
 public struct ClipSpan: Sendable, Equatable, Hashable {
+    public static func == (a: ClipSpan, b: ClipSpan) -> Bool {
+        a.id == b.id && a.sha256 == b.sha256 && a.officerID == b.officerID && a.start == b.start && a.end == b.end
+            && a.firstReceipt == b.firstReceipt && a.stretches == b.stretches
+            && a.activation?.at == b.activation?.at && a.activation?.prebuffer == b.activation?.prebuffer
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(id)
+        h.combine(sha256)
+        h.combine(start)
+        h.combine(end)
+    }
+
     /// The catalog's id for the clip.
     public var id: Int64
     public var sha256: String
@@ -14,9 +27,16 @@ public struct ClipSpan: Sendable, Equatable, Hashable {
     /// Obscured, frozen and muted stretches found by its analysis, in seconds since 1970 (empty
     /// until analysed).
     public var stretches: [ContentStretch]
+    /// For a recorder that says when it was activated (Axis TriggerOnTime): the activation time
+    /// and the seconds of pre-event buffer this clip holds before it (nil: not known).
+    public var activation: (at: Double, prebuffer: Double)?
 
-    public init(id: Int64, sha256: String, officerID: String?, start: Double, end: Double, firstReceipt: Double?, stretches: [ContentStretch] = []) {
+    public init(
+        id: Int64, sha256: String, officerID: String?, start: Double, end: Double, firstReceipt: Double?, stretches: [ContentStretch] = [],
+        activation: (at: Double, prebuffer: Double)? = nil
+    ) {
         self.stretches = stretches
+        self.activation = activation
         self.id = id
         self.sha256 = sha256
         self.officerID = officerID
@@ -124,6 +144,17 @@ public enum Linker {
             let content = ContentRule.judge(
                 window: window, clips: overlapping.map { clips[$0] }, coveredSeconds: judgement.coveredSeconds, policy: policy.content)
             outcome.usable[r] = content.usableCoverage
+            // A recording activated inside the window with less pre-event buffer than required.
+            if policy.prebufferRequiredSeconds > 0 {
+                for c in overlapping {
+                    guard let activation = clips[c].activation, activation.prebuffer < policy.prebufferRequiredSeconds,
+                          activation.at >= window.start - policy.prebufferRequiredSeconds, activation.at <= window.end else { continue }
+                    outcome.findings.append(Finding(
+                        incidentID: row.incidentID, officerID: row.officerID, kind: .noPrebuffer,
+                        start: activation.at - policy.prebufferRequiredSeconds, end: activation.at - activation.prebuffer,
+                        windowStart: window.start, windowEnd: window.end, coverage: judgement.coverage, clipSHA256: clips[c].sha256))
+                }
+            }
             for (clip, stretch) in content.findings {
                 outcome.findings.append(Finding(
                     incidentID: row.incidentID, officerID: row.officerID, kind: FindingKind(stretch.kind), start: stretch.start, end: stretch.end,

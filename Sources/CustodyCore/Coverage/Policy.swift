@@ -24,6 +24,9 @@ public struct Policy: Sendable, Equatable {
     public var handling = HandlingPolicy()
     /// What the camera saw (`[content]`, issue 14).
     public var content = ContentPolicy()
+    /// Seconds of pre-event buffer a recording must hold before its activation (recorders that
+    /// say when they were activated, such as Axis); 0: not required (issue 16).
+    public var prebufferRequiredSeconds: Double = 0
 
     public init() {}
 }

@@ -389,6 +389,7 @@ struct ReportStrings {
         "kind_obscured_video": ["镜头遮挡", "Lens obscured"],
         "kind_frozen_video": ["画面冻结", "Frozen picture"],
         "kind_muted_audio": ["无声音", "Sound muted"],
+        "kind_no_prebuffer": ["预录不足", "Pre-event buffer short"],
         "verdict_compliant": ["合规", "Compliant"],
         "verdict_violation": ["违规", "Violation"],
         "verdict_justified": ["情有可原", "Justified"],

@@ -30,7 +30,7 @@ struct PageErrorMiddleware: RouterMiddleware {
     }
 
     static func isPage(_ path: String) -> Bool {
-        !path.hasPrefix("/api/") && path != "/health" && path != "/metrics"
+        !path.hasPrefix("/api/") && !path.hasPrefix("/axis/") && path != "/health" && path != "/metrics"
     }
 }
 

@@ -94,7 +94,11 @@ extension CustodyServer {
                 "officer_id": officer, "judged": row["judged"]?.boolValue ?? false,
                 "svg": Timeline(
                     window: window, clips: clipMarks, gaps: gapMarks, zone: zone, stretches: stretchMarks,
-                    legend: Dictionary(uniqueKeysWithValues: ContentKind.allCases.map { ($0.rawValue, l["stretch_" + $0.rawValue]) })
+                    legend: Dictionary(uniqueKeysWithValues: ContentKind.allCases.map { ($0.rawValue, l["stretch_" + $0.rawValue]) }),
+                    bookmarks: (detail["bookmarks"]?.arrayValue ?? []).filter { $0["officer_id"]?.stringValue == officer }.compactMap { b in
+                        guard let at = time(b["start"]) else { return nil }
+                        return Timeline.Mark(start: at, end: at, label: "\(l["bookmarks"]) \(HTML.clock(at, zone: zone)) \(b["label"]?.stringValue ?? "")")
+                    }
                 ).svg(),
                 "findings": rows + handlingRows,
             ]
@@ -180,6 +184,7 @@ extension CustodyServer {
             "review": review,
         ]
         contentValues(detail["content"], evidence, p.language, into: &values)
+        recorderValues(detail["recorder"], evidence, p.language, into: &values)
         if Access.readHolds.contains(user.role) {
             let incidents = Set((detail["incidents"]?.arrayValue ?? []).compactMap(\.stringValue))
             let holds = try await db { c in try await c.holds(activeOnly: true) }
@@ -188,6 +193,77 @@ extension CustodyServer {
             values["has_holds"] = !holds.isEmpty
         }
         return render("clip", values, page: p, title: p.language["clip"])
+    }
+
+    /// The clip page's "what the recorder reported" (issue 16): why and when it started and
+    /// stopped, its pre-event buffer, model, firmware and zone, its GNSS trail drawn as a track,
+    /// and its bookmarks, each with a button that plays the clip from there.
+    func recorderValues(_ recorder: JSONValue?, _ evidence: EvidenceRecord, _ l: Language, into values: inout [String: Any]) {
+        guard let recorder, recorder != .null else { return }
+        let zone = config.timeZone
+        func time(_ key: String) -> String {
+            HTML.localTime(recorder[key]?.stringValue.flatMap { Timestamp.parse($0, zone: zone) }?.timeIntervalSince1970, zone: zone)
+        }
+        values["recorder"] = true
+        values["trigger_on"] = [recorder["trigger_on"]?.stringValue ?? "—", time("trigger_on_time")].joined(separator: " · ")
+        values["trigger_off"] = [recorder["trigger_off"]?.stringValue ?? "—", time("trigger_off_time")].joined(separator: " · ")
+        if let seconds = recorder["prebuffer_seconds"]?.doubleValue {
+            var text = HTML.span(seconds, l)
+            let required = config.policy.prebufferRequiredSeconds
+            if required > 0 && seconds < required {
+                text += " (" + l["prebuffer_short"].replacingOccurrences(of: "{n}", with: String(format: "%.0f", required)) + ")"
+                values["prebuffer_short"] = true
+            }
+            values["prebuffer"] = text
+        }
+        values["camera_model"] = [recorder["model"]?.stringValue, recorder["firmware"]?.stringValue].compactMap { $0 }.joined(separator: " / ")
+        values["camera_zone"] = recorder["time_zone"]?.stringValue ?? "—"
+        let points = (recorder["gnss"]?.arrayValue ?? []).compactMap { p -> (lon: Double, lat: Double, label: String)? in
+            guard let lon = p["lon"]?.doubleValue, let lat = p["lat"]?.doubleValue else { return nil }
+            let at = p["time"]?.stringValue.flatMap { Timestamp.parse($0, zone: zone) }.map { HTML.clock($0.timeIntervalSince1970, zone: zone) } ?? ""
+            return (lon, lat, at)
+        }
+        if !points.isEmpty {
+            values["gnss_svg"] = Self.trackSVG(points)
+            values["gnss_count"] = l["track_points"].replacingOccurrences(of: "{n}", with: String(points.count))
+        }
+        let clipStart = evidence.probe.startTime?.timeIntervalSince1970
+        let bookmarks: [[String: Any]] = (recorder["bookmarks"]?.arrayValue ?? []).map { b in
+            let at = b["start"]?.stringValue.flatMap { Timestamp.parse($0, zone: zone) }?.timeIntervalSince1970
+            var row: [String: Any] = [
+                "at": HTML.localTime(at, zone: zone), "category": b["category"]?.stringValue ?? "", "text": b["text"]?.stringValue ?? "",
+                "tags": b["tags"]?.stringValue ?? "",
+            ]
+            if let at, let clipStart, at >= clipStart, at <= clipStart + (evidence.probe.duration ?? 0) {
+                row["offset"] = String(format: "%.1f", at - clipStart)
+            }
+            return row
+        }
+        values["bookmarks"] = bookmarks
+        values["has_bookmarks"] = !bookmarks.isEmpty
+    }
+
+    /// A GNSS trail as a small SVG track: north up, equal scale both ways, start and end marked.
+    static func trackSVG(_ points: [(lon: Double, lat: Double, label: String)]) -> String {
+        let w = 320.0, h = 200.0, pad = 12.0
+        let lats = points.map(\.lat), lons = points.map(\.lon)
+        let midLat = (lats.min()! + lats.max()!) / 2
+        let kx = cos(midLat * .pi / 180)  // a degree of longitude is shorter away from the equator
+        let spanX = max((lons.max()! - lons.min()!) * kx, 1e-6), spanY = max(lats.max()! - lats.min()!, 1e-6)
+        let scale = min((w - 2 * pad) / spanX, (h - 2 * pad) / spanY)
+        func x(_ p: (lon: Double, lat: Double, label: String)) -> Double { pad + (p.lon - lons.min()!) * kx * scale }
+        func y(_ p: (lon: Double, lat: Double, label: String)) -> Double { h - pad - (p.lat - lats.min()!) * scale }
+        let line = points.map { String(format: "%.1f,%.1f", x($0), y($0)) }.joined(separator: " ")
+        var svg = "<svg id=\"gnss-track\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" width=\"100%\" role=\"img\">"
+        svg += "<rect width=\"\(Int(w))\" height=\"\(Int(h))\" fill=\"#f4f6f8\"/>"
+        svg += "<polyline points=\"\(line)\" fill=\"none\" stroke=\"#2c7be5\" stroke-width=\"2.5\" stroke-linejoin=\"round\"/>"
+        for (i, p) in points.enumerated() {
+            let r = i == 0 || i == points.count - 1 ? 5.0 : 2.5
+            let fill = i == 0 ? "#27ae60" : i == points.count - 1 ? "#e74c3c" : "#2c7be5"
+            svg += "<circle cx=\"\(String(format: "%.1f", x(p)))\" cy=\"\(String(format: "%.1f", y(p)))\" r=\"\(r)\" fill=\"\(fill)\">"
+            svg += "<title>\(HTML.escape(p.label)) \(String(format: "%.6f, %.6f", p.lat, p.lon))</title></circle>"
+        }
+        return svg + "</svg>"
     }
 
     /// The clip page's "what the camera saw" (issue 14): the analysis state, a chart of the

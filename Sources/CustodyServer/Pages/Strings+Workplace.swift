@@ -19,7 +19,7 @@ extension Language {
         "sort": ["排序", "Sort"], "sort_priority": ["按紧急程度", "Most urgent first"], "sort_newest": ["最新在前", "Newest first"],
         "sort_oldest": ["最早在前", "Oldest first"], "sort_id": ["按编号", "By number"],
         "integrity_ok": ["完好", "Intact"], "integrity_truncated": ["不完整（截断）", "Truncated"], "integrity_unreadable": ["无法读取", "Unreadable"],
-        "method_ingest": ["采集站导入", "Docking-station import"], "method_upload": ["网页上传", "Web upload"],
+        "method_ingest": ["采集站导入", "Docking-station import"], "method_upload": ["网页上传", "Web upload"], "method_axis": ["Axis 记录仪系统", "Axis body-worn system"],
         "method_watch": ["投放目录", "Drop folder"], "method_recover": ["恢复", "Recovery"],
         "location_vault": ["证据库", "Vault"], "location_quarantine": ["隔离区", "Quarantine"],
         // Navigation and search.

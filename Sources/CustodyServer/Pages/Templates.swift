@@ -193,6 +193,14 @@ enum Templates {
         <td class="noprint"><button class="ghost" onclick="var v=document.getElementById('clip-player');v.currentTime={{at}};v.play()">{{t.watch_stretch}}</button></td></tr>{{/stretches}}</tbody></table>{{/has_stretches}}
         {{^has_stretches}}<p class="muted" id="no-stretches">{{t.no_stretches}}</p>{{/has_stretches}}
         <p class="muted">{{t.analysis_basis}}</p>{{/content_done}}</div>
+        {{#recorder}}<div class="card" id="recorder"><h2>{{t.recorder_said}}</h2><div class="grid"><div><dl class="facts">
+        <dt>{{t.trigger_on}}</dt><dd id="trigger-on">{{trigger_on}}</dd><dt>{{t.trigger_off}}</dt><dd id="trigger-off">{{trigger_off}}</dd>
+        <dt>{{t.prebuffer}}</dt><dd id="prebuffer"{{#prebuffer_short}} class="warn"{{/prebuffer_short}}>{{prebuffer}}</dd>
+        <dt>{{t.camera_model}}</dt><dd>{{camera_model}}</dd><dt>{{t.camera_zone}}</dt><dd>{{camera_zone}}</dd></dl>
+        <h3>{{t.bookmarks}}</h3>{{#has_bookmarks}}<table id="bookmarks"><tbody>{{#bookmarks}}<tr><td>{{at}}</td><td>{{#category}}<span class="badge p5">{{category}}</span> {{/category}}{{text}} <span class="muted">{{tags}}</span></td>
+        <td class="noprint">{{#offset}}<button class="ghost" onclick="var v=document.getElementById('clip-player');v.currentTime={{offset}};v.play()">{{t.bookmark_play}}</button>{{/offset}}</td></tr>{{/bookmarks}}</tbody></table>{{/has_bookmarks}}
+        {{^has_bookmarks}}<p class="muted">{{t.bookmarks_none}}</p>{{/has_bookmarks}}</div>
+        <div><h3>{{t.gnss_track}} <span class="muted">{{gnss_count}}</span></h3>{{#gnss_svg}}{{{gnss_svg}}}{{/gnss_svg}}{{^gnss_svg}}<p class="muted">{{t.gnss_none}}</p>{{/gnss_svg}}</div></div></div>{{/recorder}}
         <div class="card"><h2>{{t.receipts}}</h2><table><thead><tr><th>{{t.received}}</th><th>{{t.original_name}}</th><th></th></tr></thead><tbody>
         {{#receipts}}<tr><td>{{received}}</td><td class="mono" style="word-break:break-all">{{name}}</td><td class="muted">{{method}}</td></tr>{{/receipts}}</tbody></table></div>
         <div class="card"><h2>{{t.review}}</h2>{{{review}}}</div>

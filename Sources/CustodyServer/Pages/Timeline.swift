@@ -13,6 +13,8 @@ struct Timeline {
     var stretches: [(kind: String, mark: Mark)] = []
     /// The legend's words for each stretch kind.
     var legend: [String: String] = [:]
+    /// Bookmarks the recorder set (issue 16), drawn as flags above the clips.
+    var bookmarks: [Mark] = []
     var width = 1100.0
 
     /// Colour of each stretch kind's hatching.
@@ -52,6 +54,11 @@ struct Timeline {
         }
         for clip in clips {
             parts.append(rect(clip.start, clip.end, y: 36, h: 16, fill: "#27ae60", title: clip.label, extra: "rx=\"2\""))
+        }
+        for b in bookmarks {
+            let bx = f(x(b.start))
+            parts.append("<g class=\"bookmark\"><line x1=\"\(bx)\" x2=\"\(bx)\" y1=\"30\" y2=\"54\" stroke=\"#8e44ad\" stroke-width=\"1.5\"/>"
+                + "<path d=\"M\(bx) 30 l7 -4 l-7 -4 z\" fill=\"#8e44ad\"/><title>\(HTML.escape(b.label))</title></g>")
         }
         // Muted sound in the lower half of the bar, a spoilt picture over all of it.
         for (kind, mark) in stretches {

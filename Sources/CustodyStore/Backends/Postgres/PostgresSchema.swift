@@ -470,5 +470,41 @@ enum PostgresSchema {
             "ALTER TABLE dispatch_rows DROP CONSTRAINT dispatch_rows_incident_id_officer_id_key",
             "ALTER TABLE dispatch_rows ADD CONSTRAINT dispatch_rows_attendance UNIQUE (incident_id, officer_id, attendance_key)",
         ]),
+        Migration(version: 13, identifier: "v13: recorders", statements: [
+            // Vendors' recorder systems (issue 16): Axis accounts, users, cameras, recordings and
+            // their objects (see the SQLite schema).
+            "CREATE TABLE axis_accounts (user_name \(text) PRIMARY KEY, key_hash \(text) NOT NULL, site \(text) NOT NULL, created_at DOUBLE PRECISION NOT NULL)",
+            "CREATE TABLE axis_users (uuid \(text) PRIMARY KEY, user_id \(text), name \(text), active BIGINT NOT NULL DEFAULT 1, updated_at DOUBLE PRECISION NOT NULL)",
+            "CREATE TABLE axis_devices (serial \(text) PRIMARY KEY, name \(text), updated_at DOUBLE PRECISION NOT NULL)",
+            """
+            CREATE TABLE axis_recordings (
+                container \(text) PRIMARY KEY,
+                user_uuid \(text) NOT NULL,
+                serial \(text) NOT NULL,
+                officer_id \(text) NOT NULL,
+                trigger_on_time DOUBLE PRECISION NOT NULL,
+                start_time DOUBLE PRECISION,
+                metadata \(text) NOT NULL,
+                status \(text) NOT NULL DEFAULT 'transferring',
+                created_at DOUBLE PRECISION NOT NULL,
+                completed_at DOUBLE PRECISION
+            )
+            """,
+            """
+            CREATE TABLE axis_objects (
+                container \(text) NOT NULL,
+                name \(text) NOT NULL,
+                kind \(text) NOT NULL,
+                metadata \(text) NOT NULL,
+                body \(text),
+                size BIGINT NOT NULL DEFAULT 0,
+                sha256 \(text),
+                prebuffer DOUBLE PRECISION,
+                updated_at DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (container, name)
+            )
+            """,
+            "CREATE INDEX axis_objects_sha256 ON axis_objects(sha256)",
+        ]),
     ]
 }

@@ -401,6 +401,58 @@ extension SQLiteBackend {
                 CREATE INDEX dispatch_open ON dispatch_rows(officer_id) WHERE cleared_at IS NULL;
                 """)
         }
+        migrator.registerMigration("v13: recorders") { db in
+            // Vendors' recorder systems hand recordings in (issue 16): the Axis body-worn
+            // "content destination" accounts, its users (UUID → the user-supplied ID, the badge)
+            // and cameras, each recording (a container: who, which camera, when activated, its
+            // metadata, Transferring or Complete) and its objects (clips, GNSS trail, bookmarks),
+            // a stored clip by its SHA-256.
+            try db.execute(sql: """
+                CREATE TABLE axis_accounts (
+                    user_name TEXT PRIMARY KEY,
+                    key_hash TEXT NOT NULL,
+                    site TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE axis_users (
+                    uuid TEXT PRIMARY KEY,
+                    user_id TEXT,
+                    name TEXT,
+                    active INTEGER NOT NULL DEFAULT 1,
+                    updated_at REAL NOT NULL
+                );
+                CREATE TABLE axis_devices (
+                    serial TEXT PRIMARY KEY,
+                    name TEXT,
+                    updated_at REAL NOT NULL
+                );
+                CREATE TABLE axis_recordings (
+                    container TEXT PRIMARY KEY,
+                    user_uuid TEXT NOT NULL,
+                    serial TEXT NOT NULL,
+                    officer_id TEXT NOT NULL,
+                    trigger_on_time REAL NOT NULL,
+                    start_time REAL,
+                    metadata TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'transferring',
+                    created_at REAL NOT NULL,
+                    completed_at REAL
+                );
+                CREATE TABLE axis_objects (
+                    container TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    metadata TEXT NOT NULL,
+                    body TEXT,
+                    size INTEGER NOT NULL DEFAULT 0,
+                    sha256 TEXT,
+                    prebuffer REAL,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (container, name)
+                );
+                CREATE INDEX axis_objects_sha256 ON axis_objects(sha256);
+                """)
+        }
         return migrator
     }
 }
