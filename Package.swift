@@ -9,6 +9,15 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// CustodyIngest reads .xlsx through the Spreadsheet module, whose ZIPFoundation loads
+// CoreFoundation and so a second clang module that declares Glibc's `struct stat`; which of
+// them owns it then differs from file to file and build to build, and MemberImportVisibility
+// refuses `st_size` and friends unless that very module is imported. Ingest keeps the other two.
+let ingestSwiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
 let package = Package(
     name: "Custody",
     platforms: [.macOS(.v15)],
@@ -83,7 +92,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 "Spreadsheet",
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: ingestSwiftSettings
         ),
         .target(
             name: "CustodyServer",

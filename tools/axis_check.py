@@ -183,6 +183,8 @@ def main():
             server.wait(timeout=30)
         if failures:
             print(f"axis-check: {len(failures)} check(s) failed; the data folder is kept at {data}")
+        elif os.environ.get("KEEP_DATA"):
+            print(f"axis-check: the data folder is kept at {data} (KEEP_DATA)")
         else:
             shutil.rmtree(data, ignore_errors=True)
     if failures:

@@ -229,7 +229,9 @@ struct Gaps: AsyncParsableCommand {
                 table.append([
                     f.incidentID ?? "-", f.officerID, f.kind.rawValue,
                     Timestamp.format(Date(timeIntervalSince1970: f.start)), Timestamp.format(Date(timeIntervalSince1970: f.end)),
-                    String(f.seconds), f.coverage.map { String(format: "%.0f%%", $0 * 100) } ?? "-",
+                    String(f.seconds),
+                    (f.coverage.map { String(format: "%.0f%%", $0 * 100) } ?? (f.kind == .clockDrift ? "device \(f.deviceID ?? "?")" : "-"))
+                        + (f.clockOffset.map { String(format: f.kind == .clockDrift ? ", clock %+.0f s" : " (clock corrected %+.0f s)", $0) } ?? ""),
                 ])
             case .handling(let f):
                 table.append([

@@ -64,6 +64,12 @@ public enum ConfigFile {
         muted_level_db = -60         # dBFS RMS; a quiet room is about -50 to -40
         prebuffer_grace_seconds = 30 # a clip's first seconds: pre-event buffer, often without sound
 
+        # Camera clocks (issue 16): a check-out log's device_time_at_return (what the camera's
+        # clock read when returned) beside returned_at corrects the camera's times in links and
+        # findings; a camera off by more than this is a finding clock_drift and a queue item.
+        [drift]
+        limit_seconds = 30
+
         # Resumable uploads (tus) to `custody serve`.
         [uploads]
         max_size_mb = 8192           # larger uploads are refused (413)
@@ -152,6 +158,12 @@ public enum ConfigFile {
             if let v = try number("min_free_mb", minimum: 0) { config.uploads.minFreeBytes = Int64(v * 1_048_576) }
             if let v = try number("max_concurrent", minimum: 1) { config.uploads.maxConcurrent = Int(v) }
             if let v = try number("expire_after_hours", minimum: 0) { config.uploads.expireAfter = v * 3600 }
+        }
+        if let drift = table["drift"]?.table, let value = drift["limit_seconds"] {
+            guard let v = value.double ?? value.int.map(Double.init), v >= 0 else {
+                throw Failure(description: "\(path): drift.limit_seconds must be a number of seconds ≥ 0.")
+            }
+            config.policy.driftLimitSeconds = v
         }
         try parseRetentionAndAudit(table, into: &config, path: path)
         try parseDeployment(table, into: &config, path: path)

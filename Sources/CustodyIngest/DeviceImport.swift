@@ -28,6 +28,9 @@ public enum DeviceImport {
             report.updated = updated
             let reattributed = try await catalog.reattributeByCheckout(devices: Set(rows.map(\.deviceID)), actor: actor)
             officers.formUnion(reattributed.officers)
+            // A camera clock reading (issue 16) changes the times of that officer's clips.
+            officers.formUnion(rows.filter { $0.clockOffset != nil }.map(\.officerID))
+            report.extra.append(("clock_readings", rows.filter { $0.clockOffset != nil }.count))
             report.extra.append(("clips_attributed", reattributed.changed))
         } catch {
             TabularImport.fail(error, into: &report)

@@ -1,8 +1,6 @@
 import Foundation
 #if canImport(Glibc)
 internal import Glibc
-// struct stat's members are CoreFoundation's once ZIPFoundation (the .xlsx reader) loads it.
-internal import CoreFoundation
 #endif
 
 /// Remembers which hand-in is being probed, so that a file which stops the process while FFmpeg

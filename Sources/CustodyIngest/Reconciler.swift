@@ -3,8 +3,6 @@ import CustodyCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
-// struct stat's members are CoreFoundation's once ZIPFoundation (the .xlsx reader) loads it.
-import CoreFoundation
 #endif
 
 /// Start-up reconciliation: finishes hand-ins a crash interrupted, puts moved sources back and

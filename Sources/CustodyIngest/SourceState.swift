@@ -1,8 +1,6 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
-// struct stat's members are CoreFoundation's once ZIPFoundation (the .xlsx reader) loads it.
-import CoreFoundation
 #endif
 
 /// What a drop-folder file looked like when it was seen: which inode, how long, when last

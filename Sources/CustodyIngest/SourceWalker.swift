@@ -1,8 +1,6 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
-// struct stat's members are CoreFoundation's once ZIPFoundation (the .xlsx reader) loads it.
-import CoreFoundation
 #endif
 
 /// Finds the files to ingest under the paths given: files as named, folders walked in name

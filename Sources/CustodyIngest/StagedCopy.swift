@@ -2,8 +2,6 @@ import Crypto
 import Foundation
 #if canImport(Glibc)
 import Glibc
-// struct stat's members are CoreFoundation's once ZIPFoundation (the .xlsx reader) loads it.
-import CoreFoundation
 #endif
 
 /// A source file copied into `staging/` and hashed in the same single pass, then fsynced.

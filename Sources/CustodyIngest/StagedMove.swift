@@ -2,8 +2,6 @@ import CustodyStore
 import Foundation
 #if canImport(Glibc)
 import Glibc
-// struct stat's members are CoreFoundation's once ZIPFoundation (the .xlsx reader) loads it.
-import CoreFoundation
 #endif
 
 extension StagedCopy {

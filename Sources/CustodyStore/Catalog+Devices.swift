@@ -14,7 +14,10 @@ extension Catalog {
                 if let existing {
                     let officer: String = existing["officer_id"]
                     let returned: Double? = existing["returned_at"]
-                    if officer != c.officerID || returned != c.returnedAt?.timeIntervalSince1970 {
+                    let clock = try Double.fetchOne(
+                        db, sql: "SELECT \"offset\" FROM device_clock WHERE device_id = ? AND observed_at = ?",
+                        arguments: [c.deviceID, c.returnedAt?.timeIntervalSince1970 ?? -1])
+                    if officer != c.officerID || returned != c.returnedAt?.timeIntervalSince1970 || clock != c.clockOffset {
                         try db.execute(
                             sql: "UPDATE device_checkouts SET officer_id = ?, returned_at = ? WHERE device_id = ? AND checked_out_at = ?",
                             arguments: [c.officerID, c.returnedAt?.timeIntervalSince1970, c.deviceID, c.checkedOutAt.timeIntervalSince1970])
@@ -28,6 +31,13 @@ extension Catalog {
                 }
                 try db.execute(sql: "INSERT OR IGNORE INTO devices (id) VALUES (?)", arguments: [c.deviceID])
                 try db.execute(sql: "INSERT OR IGNORE INTO officers (id) VALUES (?)", arguments: [c.officerID])
+                // The camera's clock beside the true time at its return (issue 16).
+                if let offset = c.clockOffset, let returned = c.returnedAt?.timeIntervalSince1970 {
+                    try db.execute(sql: "DELETE FROM device_clock WHERE device_id = ? AND observed_at = ?", arguments: [c.deviceID, returned])
+                    try db.execute(
+                        sql: "INSERT INTO device_clock (device_id, observed_at, \"offset\", officer_id, source) VALUES (?, ?, ?, ?, 'checkout')",
+                        arguments: [c.deviceID, returned, offset, c.officerID])
+                }
             }
             if new + updated > 0 {
                 try AuditLog.append(db, actor: actor, action: "checkouts-imported", subject: source, detail: .object([

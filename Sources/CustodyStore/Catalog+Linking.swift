@@ -333,6 +333,7 @@ extension Catalog {
         }
         try loadStretches(db, officers: list, into: &clips)
         try loadActivations(db, officers: list, into: &clips)
+        let drift = try loadClockOffsets(db, officers: list, into: &clips, policy: policy)
         let loaded = Date()
         // Officers in groups of about `writeItems` rows and clips, each computed and written on
         // its own: one officer's links are recomputed from that officer's rows and clips only.
@@ -357,13 +358,71 @@ extension Catalog {
             let clipIndices = group.flatMap { clipsOf[$0] ?? [] }
             let groupRows = rowIndices.map { rows[$0] }
             let groupClips = clipIndices.map { clips[$0] }
-            let outcome = Linker.run(rows: groupRows, clips: groupClips, policy: policy)
+            var outcome = Linker.run(rows: groupRows, clips: groupClips, policy: policy)
+            let members = Set(group)
+            outcome.findings += drift.filter { members.contains($0.officerID) }
             parts.append(PreparedBatch(
                 officers: group, rowIDs: rowIndices.map { rowIDs[$0] }, rows: groupRows, clipIDs: groupClips.map(\.id),
                 outcome: outcome, seconds: (0, 0)))
         }
         parts[0].seconds = (loaded.timeIntervalSince(started), Date().timeIntervalSince(loaded))
         return parts
+    }
+
+    /// Cameras' clock offsets (issue 16): each clip whose times came from the camera (its
+    /// container tag or its file name) is moved by its camera's offset at that time — the
+    /// observations' linear interpolation between two, the nearest outside them — and says so.
+    /// Returns the officers' `clock_drift` findings: an observation off by more than the limit.
+    static func loadClockOffsets(_ db: any SQLDatabase, officers: [String], into clips: inout [ClipSpan], policy: Policy) throws -> [Finding] {
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM device_clock)") == true else { return [] }
+        var drift: [Finding] = []
+        for chunk in officers.chunked(500) {
+            try db.forEachRow(
+                sql: "SELECT device_id, observed_at, \"offset\", officer_id FROM device_clock WHERE officer_id IN (\(databaseQuestionMarks(count: chunk.count)))",
+                arguments: SQLArguments(chunk)
+            ) { r in
+                let offset: Double = r[2], at: Double = r[1]
+                guard abs(offset) > policy.driftLimitSeconds, let officer: String = r[3] else { return }
+                var f = Finding(incidentID: nil, officerID: officer, kind: .clockDrift, start: at - abs(offset), end: at)
+                f.clockOffset = offset
+                f.deviceID = r[0]
+                drift.append(f)
+            }
+        }
+        guard !clips.isEmpty else { return drift }
+        var indexOf: [Int64: Int] = [:]
+        for (i, clip) in clips.enumerated() { indexOf[clip.id] = i }
+        var observations: [String: [(at: Double, offset: Double)]] = [:]
+        for r in try SQLRow.fetchAll(db, sql: "SELECT device_id, observed_at, \"offset\" FROM device_clock ORDER BY device_id, observed_at") {
+            observations[r[0], default: []].append((r[1], r[2]))
+        }
+        for chunk in officers.chunked(500) {
+            try db.forEachRow(
+                sql: "SELECT rowid, device_id FROM evidence WHERE officer_id IN (\(databaseQuestionMarks(count: chunk.count))) "
+                    + "AND location = 'vault' AND device_id IS NOT NULL AND time_source IN ('container', 'filename')",
+                arguments: SQLArguments(chunk)
+            ) { r in
+                guard let i = indexOf[r[0]], let seen = observations[r[1] as String], !seen.isEmpty else { return }
+                let offset = Self.offset(at: clips[i].start, seen)
+                guard offset != 0 else { return }
+                clips[i].start -= offset
+                clips[i].end -= offset
+                clips[i].clockOffset = offset
+                clips[i].stretches = clips[i].stretches.map { $0.shifted(by: -offset) }
+            }
+        }
+        return drift
+    }
+
+    /// A camera's offset at `t` (its own clock's time): interpolated between the observations
+    /// around it, the nearest one outside them.
+    static func offset(at t: Double, _ seen: [(at: Double, offset: Double)]) -> Double {
+        if let after = seen.firstIndex(where: { $0.at >= t }) {
+            guard after > 0 else { return seen[after].offset }
+            let a = seen[after - 1], b = seen[after]
+            return b.at == a.at ? b.offset : a.offset + (b.offset - a.offset) * (t - a.at) / (b.at - a.at)
+        }
+        return seen[seen.count - 1].offset
     }
 
     /// The analysed clips' stretches (issue 14), made absolute by each clip's start, with the
@@ -447,9 +506,13 @@ extension Catalog {
         }
         try db.insertRows(
             into: "findings",
-            columns: ["officer_id", "incident_id", "kind", "start", "end", "window_start", "window_end", "coverage", "clip_sha256", "usable_coverage"],
+            columns: [
+                "officer_id", "incident_id", "kind", "start", "end", "window_start", "window_end", "coverage", "clip_sha256", "usable_coverage",
+                "clock_offset", "device_id",
+            ],
             rows: outcome.findings.map { f in
-                [f.officerID, f.incidentID, f.kind.rawValue, f.start, f.end, f.windowStart, f.windowEnd, f.coverage, f.clipSHA256, f.usableCoverage]
+                [f.officerID, f.incidentID, f.kind.rawValue, f.start, f.end, f.windowStart, f.windowEnd, f.coverage, f.clipSHA256, f.usableCoverage,
+                 f.clockOffset, f.deviceID]
             })
         summary.officers += batch.officers.count
         summary.links += outcome.links.count

@@ -60,7 +60,7 @@ public enum Review {
     /// put up for review by hand (after a complaint) ranks with an interruption.
     public static let priorities: [String: Int] = [
         "no_recording": 0, "early_stop": 1, "late_start": 2, "obscured_video": 2, "interruption": 3, "frozen_video": 3,
-        "muted_audio": 3, "requested": 3, "no_prebuffer": 4, "late_upload": 4,
+        "muted_audio": 3, "requested": 3, "no_prebuffer": 4, "clock_drift": 4, "late_upload": 4,
         "no_arrival": 4, "not_closed": 4, "slow_dispatch": 4, "slow_arrival": 4,
         "unreadable": 5, "unattributed": 6, "unlinked": 7, "sample": 8,
     ]
@@ -122,6 +122,14 @@ extension Catalog {
                 ON CONFLICT(subject) DO UPDATE SET reason = excluded.reason, priority = excluded.priority
                     WHERE review_items.state != 'closed' AND review_items.reason != excluded.reason
                 """, arguments: scoped([t]))
+            // A camera whose clock was off (issue 16): the supervisor's, on the camera's latest clip.
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO review_items (subject, reason, priority, officer_id, clip_sha256, occurred_at, created_at)
+                SELECT 'drift:' || device_id || '|' || CAST(CAST("end" AS BIGINT) AS TEXT), 'clock_drift', \(Review.priorities["clock_drift"] ?? 4),
+                    officer_id, (SELECT e.sha256 FROM evidence e WHERE e.device_id = findings.device_id AND e.location = 'vault'
+                        ORDER BY e.start_time DESC LIMIT 1), "end", ?
+                FROM findings WHERE kind = 'clock_drift' AND device_id IS NOT NULL AND \(scope)
+                """, arguments: scoped([t]))
             // Clips that need a person: unreadable, unattributed, unlinked.
             try db.execute(sql: """
                 INSERT OR IGNORE INTO review_items (subject, reason, priority, officer_id, clip_sha256, occurred_at, created_at)
@@ -152,7 +160,8 @@ extension Catalog {
                 state = 'open' AND (
                     (reason = 'unlinked' AND EXISTS (SELECT 1 FROM evidence e JOIN links l ON l.clip_id = e.rowid WHERE e.sha256 = r.clip_sha256))
                     OR (reason = 'unattributed' AND EXISTS (SELECT 1 FROM evidence e WHERE e.sha256 = r.clip_sha256 AND e.officer_id IS NOT NULL))
-                    OR (subject LIKE 'call:%' AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.incident_id = r.incident_id AND f.officer_id = r.officer_id)))
+                    OR (subject LIKE 'call:%' AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.incident_id = r.incident_id AND f.officer_id = r.officer_id))
+                    OR (subject LIKE 'drift:%' AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.kind = 'clock_drift' AND f.officer_id = r.officer_id)))
                 """
             var withdrawn = try SQLRow.fetchAll(db, sql: "SELECT id, subject FROM review_items r WHERE officer_id IS NULL AND \(stale)")
             withdrawn += try SQLRow.fetchAll(

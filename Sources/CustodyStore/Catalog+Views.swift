@@ -147,10 +147,13 @@ extension Catalog {
     static func findingRows(_ db: any SQLDatabase, where clause: String, _ arguments: [(any SQLBindable)?]) throws -> [Finding] {
         let filter = clause.isEmpty ? "" : "WHERE \(clause)"
         return try SQLRow.fetchAll(db, sql: "SELECT * FROM findings \(filter)", arguments: SQLArguments(arguments)).map { r in
-            Finding(
+            var f = Finding(
                 incidentID: r["incident_id"], officerID: r["officer_id"], kind: FindingKind(rawValue: r["kind"]) ?? .noRecording,
                 start: r["start"], end: r["end"], windowStart: r["window_start"], windowEnd: r["window_end"],
                 coverage: r["coverage"], clipSHA256: r["clip_sha256"], usableCoverage: r["usable_coverage"])
+            f.clockOffset = r["clock_offset"]
+            f.deviceID = r["device_id"]
+            return f
         }
     }
 

@@ -24,7 +24,7 @@ public struct CatalogMigration: Sendable {
         var identity: String?
     }
 
-    /// Every table of schema v13, parents before children (rows are copied with all their
+    /// Every table of schema v14, parents before children (rows are copied with all their
     /// columns, `SELECT *`, so a migration that only adds a column needs nothing here). A source with a table not named here
     /// is refused rather than copied in part: a new migration must add its table.
     static let tables: [Table] = [
@@ -56,6 +56,7 @@ public struct CatalogMigration: Sendable {
         Table(name: "axis_devices", key: ["serial"]),
         Table(name: "axis_recordings", key: ["container"]),
         Table(name: "axis_objects", key: ["container", "name"]),
+        Table(name: "device_clock", key: ["device_id", "observed_at"]),
         // Kept by triggers on review_items; copied last, overwriting what the triggers counted.
         Table(name: "queue_counts", key: ["state"]),
     ]

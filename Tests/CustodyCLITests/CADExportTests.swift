@@ -124,6 +124,32 @@ import Testing
     }
 }
 
+extension CADExportTests {
+    /// Issue 16, item 5, through the CLI: a check-out log's device_time_at_return column.
+    @Test func aCheckOutLogsDeviceTimeAtReturnGivesClockDrift() async throws {
+        let f = try Self.folder("cad-drift")
+        defer { f.cleanUp() }
+        let log = f.root.appendingPathComponent("checkouts.csv")
+        try Data("""
+            device_id,officer_id,checked_out_at,returned_at,device_time_at_return
+            CAM-9,4567,2024-02-14 08:00:00,2024-02-14 20:00:00,2024-02-14 19:58:30
+            CAM-10,4568,2024-02-14 08:00:00,2024-02-14 20:00:00,2024-02-14 20:00:12
+            CAM-11,4569,2024-02-14 08:00:00,,2024-02-14 20:00:12
+
+            """.utf8).write(to: log)
+        let run = try Run.program(Self.custody, ["devices", "import", "--data", f.data, log.path])
+        #expect(run.status == 3, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("clock_readings: 2"), "\(run.stdout)")
+        #expect(run.stdout.contains("line 4: device_time_at_return is given but returned_at is not"), "\(run.stdout)")
+        let gaps = try Run.program(Self.custody, ["gaps", "--data", f.data, "--json", "--kind", "clock_drift"])
+        #expect(gaps.status == 0 && gaps.stdoutLines.count == 1, "a 90 s offset is past the 30 s limit, 12 s is not: \(gaps.stdout)")
+        let line = try #require(gaps.stdoutLines.first)
+        let drift = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(drift["device_id"] as? String == "CAM-9" && drift["officer_id"] as? String == "4567" && drift["clock_offset_seconds"] as? Double == -90)
+        #expect(drift["seconds"] as? Int == 90)
+    }
+}
+
 extension URL {
     /// The URL, its folder created first.
     fileprivate func creatingFolder() throws -> URL {

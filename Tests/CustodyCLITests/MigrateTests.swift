@@ -99,7 +99,7 @@ import Testing
         #expect(run.stderr.contains("verified"))
         // stdout: table, source rows, target rows; every table equal and non-trivial ones there.
         let counts = run.stdoutLines.map { $0.split(separator: "\t").map(String.init) }
-        #expect(counts.count == 29)
+        #expect(counts.count == 30)
         #expect(counts.allSatisfy { $0.count == 3 && $0[1] == $0[2] }, "\(run.stdout)")
         for table in ["evidence", "receipts", "audit_log", "dispatch_rows", "links", "findings", "users", "sessions", "review_items", "reviews", "holds"] {
             #expect(counts.first { $0[0] == table }.map { Int($0[1])! > 0 } == true, "\(table) is empty in the fixture")

@@ -13,10 +13,13 @@ public enum FindingKind: String, Sendable, Equatable, Hashable, CaseIterable, Co
     /// A recording whose pre-event buffer is shorter than policy requires (issue 16): the
     /// seconds before activation that show what led to it are missing.
     case noPrebuffer = "no_prebuffer"
+    /// A camera whose clock was off by more than the policy limit when it was checked (a
+    /// device finding, not a call's: its officer's, with no incident; issue 16).
+    case clockDrift = "clock_drift"
     case lateUpload = "late_upload"
 
     /// Lower is more urgent: no_recording > early_stop > late_start > obscured_video >
-    /// interruption > frozen_video > muted_audio > no_prebuffer > late_upload. A covered lens loses the picture
+    /// interruption > frozen_video > muted_audio > no_prebuffer > clock_drift > late_upload. A covered lens loses the picture
     /// as surely as a late start; a frozen picture or missing sound loses less.
     public var priority: Int { Self.allCases.firstIndex(of: self)! }
 
@@ -56,6 +59,11 @@ public struct Finding: Sendable, Equatable, Hashable {
     public var clipSHA256: String?
     /// Share of the window with a picture neither obscured nor frozen (content kinds only).
     public var usableCoverage: Double?
+    /// Seconds the clips' times were corrected by, for a camera whose clock was off (issue 16):
+    /// the finding is computed from corrected times. For clock_drift: the camera's offset.
+    public var clockOffset: Double?
+    /// The camera concerned (clock_drift).
+    public var deviceID: String?
 
     public init(
         incidentID: String?, officerID: String, kind: FindingKind, start: Double, end: Double,
@@ -93,6 +101,11 @@ extension Finding: JSONLineConvertible {
         o.add("start", Timestamp.format(Date(timeIntervalSince1970: start)))
         o.add("end", Timestamp.format(Date(timeIntervalSince1970: end)))
         o.add("seconds", seconds)
+        if kind == .clockDrift {
+            o.add("device_id", deviceID)
+            o.add("clock_offset_seconds", clockOffset.map { ($0 * 10).rounded() / 10 })
+            return o.value
+        }
         if kind == .lateUpload {
             o.add("clip_sha256", clipSHA256)
         } else if kind.isContent || kind == .noPrebuffer {
@@ -106,6 +119,7 @@ extension Finding: JSONLineConvertible {
             o.add("window_end", windowEnd.map { Timestamp.format(Date(timeIntervalSince1970: $0)) })
             o.add("coverage", coverage.map { ($0 * 100).rounded() / 100 })
         }
+        o.add("clock_corrected_seconds", clockOffset.map { ($0 * 10).rounded() / 10 })
         return o.value
     }
 }

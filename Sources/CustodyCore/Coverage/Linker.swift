@@ -5,7 +5,7 @@ public struct ClipSpan: Sendable, Equatable, Hashable {
     public static func == (a: ClipSpan, b: ClipSpan) -> Bool {
         a.id == b.id && a.sha256 == b.sha256 && a.officerID == b.officerID && a.start == b.start && a.end == b.end
             && a.firstReceipt == b.firstReceipt && a.stretches == b.stretches
-            && a.activation?.at == b.activation?.at && a.activation?.prebuffer == b.activation?.prebuffer
+            && a.activation?.at == b.activation?.at && a.activation?.prebuffer == b.activation?.prebuffer && a.clockOffset == b.clockOffset
     }
 
     public func hash(into h: inout Hasher) {
@@ -30,6 +30,8 @@ public struct ClipSpan: Sendable, Equatable, Hashable {
     /// For a recorder that says when it was activated (Axis TriggerOnTime): the activation time
     /// and the seconds of pre-event buffer this clip holds before it (nil: not known).
     public var activation: (at: Double, prebuffer: Double)?
+    /// Seconds subtracted from the camera's times (its clock's offset, issue 16); nil: none known.
+    public var clockOffset: Double?
 
     public init(
         id: Int64, sha256: String, officerID: String?, start: Double, end: Double, firstReceipt: Double?, stretches: [ContentStretch] = [],
@@ -123,6 +125,14 @@ public enum Linker {
 
         for r in rowIndices {
             let row = rows[r]
+            let firstFinding = outcome.findings.count
+            defer {
+                // Findings judged from corrected times say by how much (the largest correction).
+                let offsets = index.overlapping(Linker.window(row, policy: policy) ?? Interval(0, 0), closed: true).compactMap { clips[$0].clockOffset }
+                if let largest = offsets.max(by: { abs($0) < abs($1) }) {
+                    for i in firstFinding..<outcome.findings.count { outcome.findings[i].clockOffset = largest }
+                }
+            }
             if let span = linkSpan(row, policy: policy) {
                 // Closed intervals: a clip touching the span links.
                 for c in index.overlapping(span, closed: true) {

@@ -27,6 +27,8 @@ public struct Policy: Sendable, Equatable {
     /// Seconds of pre-event buffer a recording must hold before its activation (recorders that
     /// say when they were activated, such as Axis); 0: not required (issue 16).
     public var prebufferRequiredSeconds: Double = 0
+    /// A camera whose clock is off by more than this many seconds gets `clock_drift` (`[drift]`).
+    public var driftLimitSeconds: Double = 30
 
     public init() {}
 }

@@ -7,12 +7,22 @@ public struct DeviceCheckout: Sendable, Equatable {
     public var checkedOutAt: Date
     /// nil while the camera is still out.
     public var returnedAt: Date?
+    /// What the camera's own clock read when it was returned (issue 16): beside `returnedAt`,
+    /// the true time, it tells how far off the clock was.
+    public var deviceTimeAtReturn: Date?
 
-    public init(deviceID: String, officerID: String, checkedOutAt: Date, returnedAt: Date?) {
+    public init(deviceID: String, officerID: String, checkedOutAt: Date, returnedAt: Date?, deviceTimeAtReturn: Date? = nil) {
         self.deviceID = deviceID
         self.officerID = officerID
         self.checkedOutAt = checkedOutAt
         self.returnedAt = returnedAt
+        self.deviceTimeAtReturn = deviceTimeAtReturn
+    }
+
+    /// The camera clock's offset (camera − true, seconds) when it was returned, if known.
+    public var clockOffset: Double? {
+        guard let returnedAt, let deviceTimeAtReturn else { return nil }
+        return deviceTimeAtReturn.timeIntervalSince(returnedAt)
     }
 
     public static let columns = [
@@ -20,6 +30,7 @@ public struct DeviceCheckout: Sendable, Equatable {
         ColumnSpec("officer_id", aliases: ["警号"], required: true),
         ColumnSpec("checked_out_at", aliases: ["领用时间"], required: true),
         ColumnSpec("returned_at", aliases: ["归还时间"]),
+        ColumnSpec("device_time_at_return", aliases: ["归还时设备时间"]),
     ]
 
     /// Validates one row; the reason says what is wrong in words a clerk understands.
@@ -42,7 +53,15 @@ public struct DeviceCheckout: Sendable, Equatable {
             guard t >= out else { return .failure(.order("returned_at", "checked_out_at")) }
             returned = t
         }
-        return .success(DeviceCheckout(deviceID: device, officerID: officer, checkedOutAt: out, returnedAt: returned))
+        var deviceTime: Date? = nil
+        if let text = columns.value("device_time_at_return", in: fields) {
+            guard returned != nil else { return .failure(.other("device_time_at_return is given but returned_at is not: the camera's clock needs the true time beside it")) }
+            switch times.read(text, column: "device_time_at_return") {
+            case .success(let v): deviceTime = v
+            case .failure(let reason): return .failure(reason)
+            }
+        }
+        return .success(DeviceCheckout(deviceID: device, officerID: officer, checkedOutAt: out, returnedAt: returned, deviceTimeAtReturn: deviceTime))
     }
 }
 

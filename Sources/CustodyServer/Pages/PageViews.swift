@@ -46,8 +46,9 @@ extension CustodyServer {
             let rows: [[String: Any]] = theirFindings.map { f in
                 let kind = f["kind"]?.stringValue ?? ""
                 let s = time(f["start"]) ?? 0, e = time(f["end"]) ?? 0
+                let corrected = f["clock_corrected_seconds"]?.doubleValue.map { " · " + l["clock_corrected"].replacingOccurrences(of: "{s}", with: String(format: "%+.0f", $0)) } ?? ""
                 var r: [String: Any] = [
-                    "label": l["reason_\(kind)"], "priority": Review.priorities[kind] ?? 4,
+                    "label": l["reason_\(kind)"] + corrected, "priority": Review.priorities[kind] ?? 4,
                     "start": HTML.localTime(s, zone: zone), "end": HTML.localTime(e, zone: zone), "length": HTML.span(e - s, l),
                     "jump_label": l["jump_to_gap"],
                 ]

@@ -82,6 +82,8 @@ enum Language: String, Sendable, CaseIterable {
         "reason_frozen_video": ["画面冻结", "Frozen picture"],
         "reason_muted_audio": ["无声音", "Sound muted"],
         "reason_no_prebuffer": ["预录不足", "Pre-event buffer short"],
+        "reason_clock_drift": ["记录仪时钟偏差", "Camera clock off"],
+        "clock_corrected": ["已按设备时钟偏差校正 {s} 秒", "times corrected for the camera clock by {s} s"],
         "check_lens_obscured": ["镜头被遮挡", "Lens obscured"],
         "check_video_frozen": ["画面静止或冻结", "Picture frozen"],
         "stretch_obscured": ["遮挡", "Obscured"],

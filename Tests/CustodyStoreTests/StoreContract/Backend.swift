@@ -87,11 +87,11 @@ enum Given {
     @discardableResult
     static func clip(
         _ catalog: Catalog, _ n: Int, officer: String?, start: Date, duration: Double = 60, received: Date? = nil,
-        device: String? = nil, location: EvidenceRecord.Location = .vault, attribution: String? = nil
+        device: String? = nil, location: EvidenceRecord.Location = .vault, attribution: String? = nil, timeSource: TimeSource? = nil
     ) async throws -> String {
         let sha = sha(n)
         let probe = ProbeRecord(
-            path: "clip-\(n).mp4", size: 1000 + Int64(n), sha256: sha, duration: duration, startTime: start, deviceID: device,
+            path: "clip-\(n).mp4", size: 1000 + Int64(n), sha256: sha, duration: duration, startTime: start, timeSource: timeSource, deviceID: device,
             integrity: location == .vault ? .ok : .unreadable)
         let evidence = EvidenceRecord(
             sha256: sha, size: 1000 + Int64(n), ext: "mp4", location: location, storedPath: "\(location.rawValue)/\(n).mp4",

@@ -87,6 +87,54 @@ extension StoreContract {
             }
         }
 
+        /// Issue 16, acceptance 4: a camera whose clock runs 90 s slow makes its footage look 90 s
+        /// early (an early stop that is not), one 90 s fast makes it look late (a late start that is
+        /// not). Once a check-out log says what each camera's clock read at its return, the clips
+        /// are moved by the offset, those findings go, the ones that remain say they were
+        /// corrected, and each camera gets clock_drift and a supervisor's queue item.
+        @Test(arguments: Backend.allCases)
+        func aCameraClockOffByNinetySecondsIsCorrectedAndReported(_ backend: Backend) async throws {
+            try await backend.withCatalog { c in
+                try await Given.dispatch(c, [Given.row("I-7", "A", from: 0, to: 600), Given.row("I-8", "B", from: 0, to: 600)])
+                // A's camera, 90 s slow: truly recorded 0…500, stamped −90…410.
+                try await Given.clip(c, 1, officer: "A", start: Given.at(-90), duration: 500, device: "CAM-S", timeSource: .filename)
+                // B's camera, 90 s fast: truly 0…600, stamped 90…690.
+                try await Given.clip(c, 2, officer: "B", start: Given.at(90), duration: 600, device: "CAM-F", timeSource: .filename)
+                try await c.relink(officers: nil, policy: Policy(), actor: "test")
+                await #expect(LinkingContractTests.describe(try c.findings()) == [
+                    "I-7 A early_stop 410…600 (190 s)", "I-8 B late_start 0…90 (90 s)",
+                ])
+                let returned = Given.at(7200)
+                let log = [
+                    DeviceCheckout(deviceID: "CAM-S", officerID: "A", checkedOutAt: Given.at(-3600), returnedAt: returned,
+                                   deviceTimeAtReturn: returned.addingTimeInterval(-90)),
+                    DeviceCheckout(deviceID: "CAM-F", officerID: "B", checkedOutAt: Given.at(-3600), returnedAt: returned,
+                                   deviceTimeAtReturn: returned.addingTimeInterval(90)),
+                ]
+                #expect(log.map(\.clockOffset) == [-90, 90])
+                _ = try await c.upsertCheckouts(log, actor: "test", source: "log.csv")
+                try await c.relink(officers: nil, policy: Policy(), actor: "test")
+                let findings = try await c.findings()
+                await #expect(LinkingContractTests.describe(findings) == [
+                    "- A clock_drift 7110…7200 (90 s)", "- B clock_drift 7110…7200 (90 s)", "I-7 A early_stop 500…600 (100 s)",
+                ].sorted())
+                let early = try #require(findings.first { $0.kind == .earlyStop })
+                #expect(early.clockOffset == -90, "the finding says its times were corrected")
+                #expect(findings.filter { $0.kind == .clockDrift }.map(\.deviceID) == ["CAM-S", "CAM-F"])
+                #expect(findings.first { $0.kind == .clockDrift && $0.officerID == "A" }?.clockOffset == -90)
+                // Within the limit (a 20 s offset under the default 30): corrected, not reported.
+                var loose = Policy()
+                loose.driftLimitSeconds = 100
+                try await c.relink(officers: nil, policy: loose, actor: "test")
+                await #expect(try c.findings().filter { $0.kind == .clockDrift }.isEmpty)
+                try await c.relink(officers: nil, policy: Policy(), actor: "test")
+                // A queue item for the supervisor per camera, on its latest clip.
+                try await c.refreshQueue(sampleShare: 0)
+                let items = try await c.queue(state: nil, limit: 50, offset: 0).items.filter { $0.reason == "clock_drift" }
+                #expect(Set(items.compactMap(\.clipSHA256)) == [Given.sha(1), Given.sha(2)])
+            }
+        }
+
         @Test(arguments: Backend.allCases)
         func theSameCheckoutsImportedTwiceChangeNothing(_ backend: Backend) async throws {
             try await backend.withCatalog { c in

@@ -506,5 +506,21 @@ enum PostgresSchema {
             """,
             "CREATE INDEX axis_objects_sha256 ON axis_objects(sha256)",
         ]),
+        Migration(version: 14, identifier: "v14: camera clocks", statements: [
+            // A camera's clock beside the true time (issue 16); see the SQLite schema.
+            """
+            CREATE TABLE device_clock (
+                device_id \(text) NOT NULL,
+                observed_at DOUBLE PRECISION NOT NULL,
+                "offset" DOUBLE PRECISION NOT NULL,
+                officer_id \(text),
+                source \(text) NOT NULL,
+                PRIMARY KEY (device_id, observed_at)
+            )
+            """,
+            "CREATE INDEX device_clock_officer ON device_clock(officer_id)",
+            "ALTER TABLE findings ADD COLUMN clock_offset DOUBLE PRECISION",
+            "ALTER TABLE findings ADD COLUMN device_id \(text)",
+        ]),
     ]
 }

@@ -453,6 +453,25 @@ extension SQLiteBackend {
                 CREATE INDEX axis_objects_sha256 ON axis_objects(sha256);
                 """)
         }
+        migrator.registerMigration("v14: camera clocks") { db in
+            // What a camera's clock read beside the true time (issue 16): a check-out log's
+            // device_time_at_return against returned_at. offset = camera − true, seconds; links
+            // and findings correct the camera's times by it and say so (clock_offset); a
+            // camera off by more than the limit is a finding of its own (device_id).
+            try db.execute(sql: """
+                CREATE TABLE device_clock (
+                    device_id TEXT NOT NULL,
+                    observed_at REAL NOT NULL,
+                    "offset" REAL NOT NULL,
+                    officer_id TEXT,
+                    source TEXT NOT NULL,
+                    PRIMARY KEY (device_id, observed_at)
+                );
+                CREATE INDEX device_clock_officer ON device_clock(officer_id);
+                ALTER TABLE findings ADD COLUMN clock_offset REAL;
+                ALTER TABLE findings ADD COLUMN device_id TEXT;
+                """)
+        }
         return migrator
     }
 }
