@@ -153,7 +153,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CustodyIngestTests",
-            dependencies: ["CustodyIngest", "CustodyStore", "CustodyCore", "CustodyTestSupport",
+            dependencies: ["CustodyIngest", "CustodyStore", "CustodyCore", "CustodyTestSupport", "Spreadsheet",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
