@@ -42,7 +42,7 @@ struct Audit: AsyncParsableCommand {
         let today = CalendarDay(containing: Date(), zone: context.zone)
         let audited = day.flatMap(CalendarDay.init) ?? today.adding(days: -1)
         guard audited <= today else {
-            Console.error("custody audit: \(audited) async is after today (\(today) in \(context.zone.identifier)): nothing has happened yet.")
+            Console.error("custody audit: \(audited) async is after today (\(today) in \(context.zone.configName)): nothing has happened yet.")
             throw ExitCode(1)
         }
         var outFolders: [URL] = []

@@ -42,7 +42,7 @@ struct NightlyAudit {
     func run(now: Date = Date()) async throws -> Outcome {
         var outcome = Outcome()
         let (start, end) = ReportPeriod.day(day).interval(in: zone)
-        announce("auditing \(day) (\(zone.identifier)): \(Timestamp.format(start)) to \(Timestamp.format(end))")
+        announce("auditing \(day) (\(zone.configName)): \(Timestamp.format(start)) to \(Timestamp.format(end))")
 
         // 1. The audit chain and its anchors, before this run adds to it: a log that lost its
         // last entries would otherwise grow new ones under the anchored ids.
@@ -214,7 +214,7 @@ struct NightlyAudit {
     private func record(_ o: Outcome, now: Date) async throws -> JSONValue {
         var r = JSONObjectBuilder()
         r.add("day", day.description)
-        r.add("time_zone", zone.identifier)
+        r.add("time_zone", zone.configName)
         r.add("ran_at", Timestamp.format(now))
         r.add("actor", actor)
         r.add("officers_relinked", o.officers)

@@ -36,7 +36,7 @@ extension PeriodReport {
         var html = [Self.style, "<div class=\"report\">"]
         html.append("<h1>\(HTMLText.escape(title(t)))</h1>")
         // Periods run from local midnight to local midnight.
-        html.append("<p class=\"span\">\(t["span"]) \(period.first) 00:00 – \(period.last.adding(days: 1)) 00:00 (\(HTMLText.escape(zone.identifier)))</p>")
+        html.append("<p class=\"span\">\(t["span"]) \(period.first) 00:00 – \(period.last.adding(days: 1)) 00:00 (\(HTMLText.escape(zone.configName)))</p>")
         html.append("<section class=\"bulletin\"><h2>\(t["bulletin"])</h2><p>\(HTMLText.escape(bulletin(language)))</p>"
             + (handling.map { "<p>\(HTMLText.escape(handlingBulletin($0, language)))</p>" } ?? "") + "</section>")
         html.append(summary(t))

@@ -12,7 +12,7 @@ extension PeriodReport {
         o.add("period", period.description)
         o.add("first_day", period.first.description)
         o.add("last_day", period.last.description)
-        o.add("time_zone", zone.identifier)
+        o.add("time_zone", zone.configName)
         o.add("start", Timestamp.format(start))
         o.add("end", Timestamp.format(end))
         o.add("previous_period", period.previous.description)

@@ -39,7 +39,9 @@ extension CustodyServer {
             }
             let gapMarks = theirFindings.compactMap { f -> Timeline.Mark? in
                 // Gaps are the coverage kinds: what the camera saw is drawn over the clips.
-                guard f["kind"]?.stringValue != "late_upload", !(FindingKind(rawValue: f["kind"]?.stringValue ?? "")?.isContent ?? false),
+                // (A short pre-event buffer is about the recorder's settings, not a gap.)
+                guard f["kind"]?.stringValue != "late_upload", f["kind"]?.stringValue != "no_prebuffer",
+                      !(FindingKind(rawValue: f["kind"]?.stringValue ?? "")?.isContent ?? false),
                       let s = time(f["start"]), let e = time(f["end"]) else { return nil }
                 return Timeline.Mark(start: s, end: e, label: "\(l["reason_" + (f["kind"]?.stringValue ?? "")]) \(HTML.span(e - s, l))")
             }
@@ -63,6 +65,11 @@ extension CustodyServer {
                         r["jump_at"] = "0"
                         r["jump_label"] = l["play_clip"]
                     }
+                } else if kind == "no_prebuffer", let sha = f["clip_sha256"]?.stringValue {
+                    // The recording that began with too little buffer: play it from its start.
+                    r["jump_clip"] = sha
+                    r["jump_at"] = "0"
+                    r["jump_label"] = l["play_clip"]
                 } else if FindingKind(rawValue: kind)?.isContent == true, let sha = f["clip_sha256"]?.stringValue,
                           let clip = mine.first(where: { $0["sha256"]?.stringValue == sha }), let cs = time(clip["start"]) {
                     // What the camera saw: play the clip from the start of the stretch.
@@ -130,7 +137,7 @@ extension CustodyServer {
         let saved = request.uri.queryParameters["saved"] != nil
         let item = if let itemID { try await db { c in try await c.reviewItem(itemID) } } else { nil as ReviewItem? }
         var values: [String: Any] = [
-            "incident_id": id, "officers": officers, "clips": clipCards, "zone": zone.identifier, "dispatch": dispatch,
+            "incident_id": id, "officers": officers, "clips": clipCards, "zone": zone.configName, "dispatch": dispatch,
             "review": try await reviewPanel(item, p, user, saved: saved),
             "can_request": Access.requestReview.contains(user.role),
         ]
