@@ -6,7 +6,7 @@ public struct CustodyCommand: AsyncParsableCommand {
         commandName: "custody",
         abstract: "Body-camera evidence index: probe, store, link and review footage.",
         version: "0.1.0",
-        subcommands: [Probe.self, Analyze.self, Ingest.self, Watch.self, Dispatch.self, Devices.self, LinkCommand.self, Gaps.self, Audit.self, HoldCommand.self, Verify.self, Recover.self, Serve.self, UserCommand.self, TokenCommand.self, Demo.self, CatalogCommand.self, VaultCommand.self, AxisCommand.self]
+        subcommands: [Probe.self, Analyze.self, Ingest.self, Watch.self, Dispatch.self, Devices.self, LinkCommand.self, Gaps.self, Audit.self, HoldCommand.self, Verify.self, Recover.self, Serve.self, UserCommand.self, TokenCommand.self, Demo.self, CatalogCommand.self, VaultCommand.self, AxisCommand.self, ExportCommand.self]
     )
 
     public init() {}

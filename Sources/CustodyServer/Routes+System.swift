@@ -1,5 +1,6 @@
 import CustodyCore
 import CustodyStore
+import CustodyIngest
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -10,6 +11,15 @@ extension CustodyServer {
     func addSystemRoutes(_ router: Router<CustodyRequestContext>) {
         router.get("/health") { _, _ in
             JSONResponse.ok(.object([("status", .string("ok"))]))
+        }
+        // The installation's public signing key (issue 17), made on first use: export packages
+        // are signed with it, and a recipient checks their copy of signing-key.pem against this.
+        router.get("/api/signing-key") { _, context in
+            _ = try context.require(Access.custody)
+            let key = try await OffLoop.run { try SigningKey.loadOrCreate(self.folder) }
+            return JSONResponse.ok(.object([
+                ("algorithm", .string("Ed25519")), ("public_key_pem", .string(key.publicKeyPEM)), ("fingerprint", .string(key.fingerprint)),
+            ]))
         }
         router.get("/metrics") { _, _ in
             let text = try await metrics.render(catalog: catalog)

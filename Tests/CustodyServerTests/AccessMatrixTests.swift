@@ -57,6 +57,8 @@ import Testing
             Route(method: .post, uri: "/api/accounts", body: #"{"name":"newbie","role":"reviewer","password":"long enough password"}"#, roles: ["root"]),
             Route(method: .post, uri: "/api/accounts/oscar", body: #"{"disabled":false}"#, roles: ["root"]),
             Route(method: .get, uri: "/api/station-tokens", roles: ["root"]),
+            // Issue 17: the public signing key, for those who read or check footage.
+            Route(method: .get, uri: "/api/signing-key", roles: readers.union(["root"])),
         ]
         let everyone: [String?] = [nil] + ServerFixture.accounts.map(\.0)
         try await fx.application.test(.router) { client async throws in
