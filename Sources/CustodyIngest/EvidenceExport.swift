@@ -188,6 +188,9 @@ public enum EvidenceExport {
         written.append(name)
     }
 
+    /// A package folder's name from an incident id or a clip prefix.
+    public static func safeName(_ s: String) -> String { safe(s) }
+
     /// A name safe as one path component: letters, digits, `-`, `_`, `.`, and CJK kept.
     static func safe(_ s: String) -> String {
         let cleaned = s.unicodeScalars.map { u -> String in

@@ -60,4 +60,7 @@ public enum Access {
     public static let imports: Set<Role> = [.supervisor, .admin]
     /// Put any incident up for review, with a reason (issue 13).
     public static let requestReview: Set<Role> = [.reviewer, .supervisor]
+    /// Export a disclosure package (issue 17); see the packages made.
+    public static let export: Set<Role> = [.supervisor]
+    public static let readExports: Set<Role> = [.supervisor, .auditor]
 }

@@ -116,6 +116,7 @@ public struct CustodyServer: Sendable {
         addReportRoutes(router)
         addHoldRoutes(router)
         addAxisRoutes(router)
+        addExportRoutes(router)
         return router
     }
 

@@ -139,7 +139,7 @@ extension CustodyServer {
         var values: [String: Any] = [
             "incident_id": id, "officers": officers, "clips": clipCards, "zone": zone.configName, "dispatch": dispatch,
             "review": try await reviewPanel(item, p, user, saved: saved),
-            "can_request": Access.requestReview.contains(user.role),
+            "can_request": Access.requestReview.contains(user.role), "can_export": Access.export.contains(user.role),
         ]
         if let item {
             values["item_about"] = "#\(item.id) · \(l["reason_\(item.reason)"])" + (item.officerID.map { " · \(l["officer"]) \($0)" } ?? "")
@@ -189,7 +189,7 @@ extension CustodyServer {
             "length": HTML.span(evidence.probe.duration ?? 0, p.language), "integrity": p.language["integrity_\(evidence.probe.integrity.rawValue)"],
             "estimate": evidence.probe.timeSource == .mtime, "can_custody": Access.audit.contains(user.role) || Access.read.contains(user.role),
             "incidents": (detail["incidents"]?.arrayValue ?? []).compactMap(\.stringValue).map { ["id": $0, "link": Link.incident($0)] }, "receipts": receipts,
-            "review": review,
+            "review": review, "can_export": Access.export.contains(user.role),
         ]
         contentValues(detail["content"], evidence, p.language, into: &values)
         recorderValues(detail["recorder"], evidence, p.language, into: &values)

@@ -62,7 +62,7 @@ extension CustodyServer {
             "t": page.language.strings, "lang": page.language.htmlTag, "other_lang": page.language.other.rawValue,
             "title": title, "body": body, "path": path, "next": page.next, "csrf": csrf(for: page.sessionToken),
             "nav_queue": path.hasPrefix("/queue"), "nav_incidents": path.hasPrefix("/incidents"), "nav_reports": path.hasPrefix("/reports"),
-            "nav_my": path.hasPrefix("/my"), "nav_holds": path.hasPrefix("/holds"), "nav_imports": path.hasPrefix("/imports"),
+            "nav_my": path.hasPrefix("/my"), "nav_holds": path.hasPrefix("/holds"), "nav_exports": path.hasPrefix("/exports"), "nav_imports": path.hasPrefix("/imports"),
             "nav_audit": path.hasPrefix("/audit"), "nav_admin": path.hasPrefix("/admin/accounts"), "nav_tokens": path.hasPrefix("/admin/tokens"),
         ]
         if let user = page.user {

@@ -227,6 +227,10 @@ extension CustodyServer {
             "accounts": rows, "count": list.count,
             "roles": Self.options(Self.assignableRoles.map(\.rawValue), selected: nil) { l["role_\($0)"] },
         ]
+        // The installation's signing key (issue 17), which recipients of export packages check.
+        let key = try await OffLoop.run { try SigningKey.loadOrCreate(self.folder) }
+        values["fingerprint"] = key.fingerprint
+        values["public_key"] = key.publicKeyPEM
         if let done = Self.nonEmpty(request.uri.queryParameters["done"]), let name = Self.nonEmpty(request.uri.queryParameters["user"]) {
             values["notice"] = l["done_\(done)"].replacingOccurrences(of: "{name}", with: name)
         }

@@ -3,8 +3,22 @@
 extension Templates {
     static let workplace: [String: String] = [
         "queue": queue, "incidents": incidents, "audit": audit, "custody": custody, "holds": holds, "imports": imports,
-        "import_report": importReport, "accounts": accounts, "tokens": tokens,
+        "import_report": importReport, "accounts": accounts, "tokens": tokens, "exports": exports,
     ]
+
+    /// Disclosure packages made (issue 17) and the signing key that checks them.
+    static let exports = """
+        <h1>{{t.exports}}</h1>
+        {{#has_done}}<div class="card notice" id="export-done"><p>{{t.export_done}} <code class="mono">{{done}}</code></p></div>{{/has_done}}
+        <div class="card"><h2>{{t.signing_key}}</h2><p class="muted">{{t.signing_key_hint}}</p>
+        <p><span class="muted">{{t.fingerprint}}</span> <code id="key-fingerprint" class="mono">{{fingerprint}}</code></p>
+        <pre class="mono" style="font-size:12px">{{public_key}}</pre></div>
+        {{#empty}}<div class="card muted">{{t.no_exports}}</div>{{/empty}}
+        {{^empty}}<div class="scroll"><table id="exports"><thead><tr><th>{{t.export_name}}</th><th>{{t.exported_at}}</th><th>{{t.exported_by}}</th><th>{{t.reason}}</th><th>{{t.files}}</th><th>{{t.package_sha}}</th></tr></thead><tbody>
+        {{#exports}}<tr{{#done}} class="highlight"{{/done}}><td class="mono">{{name}}<br><span class="muted">{{path}}</span></td><td>{{at}}</td><td>{{by}}</td><td>{{reason}}</td><td>{{files}} · {{size}}</td><td class="mono" style="word-break:break-all">{{sha}}</td></tr>{{/exports}}
+        </tbody></table></div>{{/empty}}
+        <p class="muted">{{t.export_check}}</p>
+        """
 
     /// A `<select>` of `options` (`value`, `label`, `selected`) under the field `name`.
     static let pager = """
@@ -165,6 +179,8 @@ extension Templates {
         <form class="reset-password filters" method="post" action="/admin/accounts/{{name_path}}/password" style="margin-top:4px"><input type="hidden" name="_csrf" value="{{csrf}}"><input name="password" type="password" required minlength="10" placeholder="{{t.new_password}}" autocomplete="new-password"><button class="ghost reset">{{t.reset_password}}</button></form>
         <form class="change-role filters" method="post" action="/admin/accounts/{{name_path}}/role" style="margin-top:4px"><input type="hidden" name="_csrf" value="{{csrf}}"><select name="role">{{#role_options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/role_options}}</select><input name="officer_id" size="8" value="{{officer_id}}" placeholder="{{t.officer_id}}"><button class="ghost change">{{t.change_role}}</button></form>{{/station}}{{#station}}<a href="/admin/tokens">{{t.station_tokens}}</a>{{/station}}</td></tr>{{/accounts}}
         </tbody></table></div>
+        <div class="card" id="signing-key"><h2>{{t.signing_key}}</h2><p class="muted">{{t.signing_key_hint}}</p>
+        <p><span class="muted">{{t.fingerprint}}</span> <code class="mono">{{fingerprint}}</code></p><pre class="mono" style="font-size:12px">{{public_key}}</pre></div>
         """
 
     static let tokens = """

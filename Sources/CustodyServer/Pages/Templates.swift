@@ -59,7 +59,7 @@ enum Templates {
         </style></head>
         <body>
         <header><span class="brand">{{t.app}}</span>
-        {{#user}}<nav>{{#officer}}<a id="nav-my" href="/my" class="{{#nav_my}}active{{/nav_my}}">{{t.my_footage}}</a>{{/officer}}{{#can_queue}}<a id="nav-queue" href="/queue" class="{{#nav_queue}}active{{/nav_queue}}">{{t.queue}}</a><a id="nav-incidents" href="/incidents" class="{{#nav_incidents}}active{{/nav_incidents}}">{{t.incidents}}</a>{{/can_queue}}{{#can_reports}}<a id="nav-reports" href="/reports" class="{{#nav_reports}}active{{/nav_reports}}">{{t.reports}}</a>{{/can_reports}}{{#can_holds}}<a id="nav-holds" href="/holds" class="{{#nav_holds}}active{{/nav_holds}}">{{t.holds}}</a>{{/can_holds}}{{#can_imports}}<a id="nav-imports" href="/imports" class="{{#nav_imports}}active{{/nav_imports}}">{{t.imports}}</a>{{/can_imports}}{{#can_audit}}<a id="nav-audit" href="/audit" class="{{#nav_audit}}active{{/nav_audit}}">{{t.audit_trail}}</a>{{/can_audit}}{{#admin}}<a id="nav-admin" href="/admin/accounts" class="{{#nav_admin}}active{{/nav_admin}}">{{t.accounts}}</a><a id="nav-tokens" href="/admin/tokens" class="{{#nav_tokens}}active{{/nav_tokens}}">{{t.station_tokens}}</a>{{/admin}}</nav>{{/user}}
+        {{#user}}<nav>{{#officer}}<a id="nav-my" href="/my" class="{{#nav_my}}active{{/nav_my}}">{{t.my_footage}}</a>{{/officer}}{{#can_queue}}<a id="nav-queue" href="/queue" class="{{#nav_queue}}active{{/nav_queue}}">{{t.queue}}</a><a id="nav-incidents" href="/incidents" class="{{#nav_incidents}}active{{/nav_incidents}}">{{t.incidents}}</a>{{/can_queue}}{{#can_reports}}<a id="nav-reports" href="/reports" class="{{#nav_reports}}active{{/nav_reports}}">{{t.reports}}</a>{{/can_reports}}{{#can_holds}}<a id="nav-holds" href="/holds" class="{{#nav_holds}}active{{/nav_holds}}">{{t.holds}}</a><a id="nav-exports" href="/exports" class="{{#nav_exports}}active{{/nav_exports}}">{{t.exports}}</a>{{/can_holds}}{{#can_imports}}<a id="nav-imports" href="/imports" class="{{#nav_imports}}active{{/nav_imports}}">{{t.imports}}</a>{{/can_imports}}{{#can_audit}}<a id="nav-audit" href="/audit" class="{{#nav_audit}}active{{/nav_audit}}">{{t.audit_trail}}</a>{{/can_audit}}{{#admin}}<a id="nav-admin" href="/admin/accounts" class="{{#nav_admin}}active{{/nav_admin}}">{{t.accounts}}</a><a id="nav-tokens" href="/admin/tokens" class="{{#nav_tokens}}active{{/nav_tokens}}">{{t.station_tokens}}</a>{{/admin}}</nav>{{/user}}
         <span class="me">{{#user}}<span>{{name}} · {{role}}</span>{{/user}}
         <a id="switch-lang" href="/lang/{{other_lang}}?next={{next}}">{{t.switch_language}}</a>
         {{#user}}<form class="inline" method="post" action="/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button id="sign-out">{{t.sign_out}}</button></form>{{/user}}
@@ -107,7 +107,11 @@ enum Templates {
         <form id="request-review" method="post" action="/incidents/{{incident_id}}/request-review"><input type="hidden" name="_csrf" value="{{csrf}}">
         <p><label>{{t.officer}} <select name="officer"><option value="">{{t.whole_call}}</option>{{#dispatch}}{{^repeat}}<option value="{{officer_id}}">{{officer_id}}</option>{{/repeat}}{{/dispatch}}</select></label></p>
         <p><label>{{t.request_reason}}<br><textarea name="reason" rows="2" maxlength="400" required style="width:100%"></textarea></label></p>
-        <button class="ghost" id="request">{{t.request_review}}</button></form></details>{{/can_request}}</div></div>
+        <button class="ghost" id="request">{{t.request_review}}</button></form></details>{{/can_request}}
+        {{#can_export}}<details style="margin-top:12px"><summary>{{t.export_package}}</summary>
+        <form id="export-incident" method="post" action="/incidents/{{incident_id}}/export"><input type="hidden" name="_csrf" value="{{csrf}}">
+        <p><label>{{t.export_reason}}<br><textarea name="reason" rows="2" maxlength="400" required style="width:100%"></textarea></label></p>
+        <button class="ghost" id="export">{{t.export_button}}</button></form></details>{{/can_export}}</div></div>
         <script>
         function jump(sha, at) { var v = document.getElementById('player'); var src = '/api/clips/' + sha + '/media';
           if (!v.src.endsWith(src)) { v.src = src; v.addEventListener('loadedmetadata', function once() { v.removeEventListener('loadedmetadata', once); v.currentTime = at; v.play(); }); }
@@ -183,6 +187,9 @@ enum Templates {
         <dt>{{t.integrity}}</dt><dd>{{integrity}}</dd><dt>SHA-256</dt><dd class="mono" style="word-break:break-all">{{sha}}</dd>
         <dt>{{t.linked_incidents}}</dt><dd>{{#incidents}}<a href="{{link}}">{{id}}</a> {{/incidents}}{{^incidents}}—{{/incidents}}</dd></dl>
         {{#can_custody}}<p><a id="custody-link" href="/clips/{{sha}}/custody">{{t.chain_of_custody}}</a></p>{{/can_custody}}
+        {{#can_export}}<details><summary>{{t.export_package}}</summary><form id="export-clip" method="post" action="/clips/{{sha}}/export"><input type="hidden" name="_csrf" value="{{csrf}}">
+        <p><label>{{t.export_reason}}<br><textarea name="reason" rows="2" maxlength="400" required style="width:100%"></textarea></label></p>
+        <button class="ghost" id="export">{{t.export_button}}</button></form></details>{{/can_export}}
         {{#has_holds}}<h2>{{t.holds}}</h2><ul id="holds">{{#holds}}<li><span class="badge p5">{{kind}}</span> {{what}} · {{reason}} · {{placed_by}} {{placed_at}}</li>{{/holds}}</ul>{{/has_holds}}</div></div>
         <div class="card" id="content"><h2>{{t.what_camera_saw}}</h2>
         {{#content_pending}}<p class="muted" id="analysis-state">{{t.analysis_pending}}</p>{{/content_pending}}
